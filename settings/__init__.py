@@ -1,0 +1,1 @@
+"""Settings of the edx-schema project (``local`` by default, ``production`` to deploy)."""
