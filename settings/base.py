@@ -75,9 +75,7 @@ def database_from_url(url: str) -> dict[str, Any]:
 
 
 DATABASES = {
-    "default": database_from_url(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-    )
+    "default": database_from_url(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 
 # In a checkout the app's migrations live in the top-level migrations/ folder; the wheel maps

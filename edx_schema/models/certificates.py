@@ -26,6 +26,8 @@ class GeneratedCertificate(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        # The unique key on (user_id, ...) already indexes user_id first.
+        db_index=False,
         related_name="generated_certificates",
         help_text="The learner (auth_user.id).",
     )

@@ -50,7 +50,7 @@ class StudentModule(models.Model):
     state = models.TextField(
         null=True,
         blank=True,
-        help_text="JSON state, interpreted by the block: {\"position\": 3} for containers, "
+        help_text='JSON state, interpreted by the block: {"position": 3} for containers, '
         "answers and attempts for problems.",
     )
     grade = models.FloatField(
@@ -71,12 +71,8 @@ class StudentModule(models.Model):
         db_index=True,
         help_text="Not used: na in every row.",
     )
-    created = AutoCreatedField(
-        db_index=True, help_text="When the learner first accessed the block (UTC)."
-    )
-    modified = AutoLastModifiedField(
-        db_index=True, help_text="When the state last changed (UTC)."
-    )
+    created = AutoCreatedField(db_index=True, help_text="When the learner first accessed the block (UTC).")
+    modified = AutoLastModifiedField(db_index=True, help_text="When the state last changed (UTC).")
 
     class Meta:
         db_table = "courseware_studentmodule"

@@ -50,9 +50,7 @@ class VisibleBlocks(models.Model):
         help_text="Compact, key-sorted JSON: version, course_key and the list of blocks "
         "(locator, weight, raw_possible, graded) visible to the learner."
     )
-    hashed = models.CharField(
-        max_length=100, unique=True, help_text="base64 SHA-1 of blocks_json."
-    )
+    hashed = models.CharField(max_length=100, unique=True, help_text="base64 SHA-1 of blocks_json.")
     course_id = CourseKeyField(
         max_length=255, db_index=True, help_text="Course key of the containing course."
     )
@@ -105,12 +103,8 @@ class PersistentSubsectionGrade(TimeStampedModel):
     )
     earned_all = models.FloatField(help_text="Sum of weighted earned points of all problems.")
     possible_all = models.FloatField(help_text="Sum of weighted possible points of all problems.")
-    earned_graded = models.FloatField(
-        help_text="Sum of weighted earned points of graded problems."
-    )
-    possible_graded = models.FloatField(
-        help_text="Sum of weighted possible points of graded problems."
-    )
+    earned_graded = models.FloatField(help_text="Sum of weighted earned points of graded problems.")
+    possible_graded = models.FloatField(help_text="Sum of weighted possible points of graded problems.")
     first_attempted = models.DateTimeField(
         null=True,
         blank=True,
@@ -135,9 +129,7 @@ class PersistentSubsectionGrade(TimeStampedModel):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["modified", "course_id", "usage_key"], name="course_id_usage_key_idx"
-            ),
+            models.Index(fields=["modified", "course_id", "usage_key"], name="course_id_usage_key_idx"),
             models.Index(
                 fields=["first_attempted", "course_id", "user_id"],
                 name="first_course_id_user_id_idx",
@@ -243,8 +235,7 @@ class PersistentCourseGrade(TimeStampedModel):
         "Date learner earned a passing grade",
         blank=True,
         null=True,
-        help_text="When the learner first passed; never cleared, so it can be set while "
-        "letter_grade is ''.",
+        help_text="When the learner first passed; never cleared, so it can be set while letter_grade is ''.",
     )
 
     class Meta:
@@ -256,9 +247,7 @@ class PersistentCourseGrade(TimeStampedModel):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["passed_timestamp", "course_id"], name="passed_timestamp_course_id_idx"
-            ),
+            models.Index(fields=["passed_timestamp", "course_id"], name="passed_timestamp_course_id_idx"),
             models.Index(fields=["modified", "course_id"], name="modified_course_id_idx"),
         ]
         verbose_name = "persistent course grade"

@@ -87,9 +87,7 @@ class UserProfile(models.Model):
         help_text="Highest level of education (p, m, b, a, hs, jhs, el, none, other; "
         "retired p_se, p_oth); blank if not given. PII.",
     )
-    goals = models.TextField(
-        blank=True, null=True, help_text="Goals in signing up for edX; free text. PII."
-    )
+    goals = models.TextField(blank=True, null=True, help_text="Goals in signing up for edX; free text. PII.")
     allow_certificate = models.BooleanField(
         null=True,
         blank=True,
@@ -103,9 +101,7 @@ class UserProfile(models.Model):
         help_text="Two-letter country code chosen at registration; blank if none. PII.",
     )
     city = models.TextField(blank=True, null=True, help_text="Not used by the LMS. PII.")
-    bio = models.CharField(
-        max_length=3000, blank=True, null=True, help_text="Free-text biography. PII."
-    )
+    bio = models.CharField(max_length=3000, blank=True, null=True, help_text="Free-text biography. PII.")
     profile_image_uploaded_at = models.DateTimeField(
         null=True, blank=True, help_text="When the learner last uploaded a profile image (UTC)."
     )
@@ -143,6 +139,8 @@ class CourseEnrollment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        # The unique key on (user_id, ...) already indexes user_id first.
+        db_index=False,
         related_name="course_enrollments",
         help_text="The learner (auth_user.id).",
     )
@@ -164,8 +162,7 @@ class CourseEnrollment(models.Model):
         max_length=100,
         default=DEFAULT_ENROLLMENT_MODE,
         choices=ENROLLMENT_MODE_CHOICES,
-        help_text="Enrollment track: audit, honor, verified and others; all are 'honor' before "
-        "20 Aug 2013.",
+        help_text="Enrollment track: audit, honor, verified and others; all are 'honor' before 20 Aug 2013.",
     )
 
     class Meta:

@@ -59,9 +59,7 @@ class Submission(models.Model):
     """
 
     uuid = models.UUIDField(db_index=True, default=uuid.uuid4, help_text="Public id of the submission.")
-    student_item = models.ForeignKey(
-        StudentItem, on_delete=models.CASCADE, related_name="submissions"
-    )
+    student_item = models.ForeignKey(StudentItem, on_delete=models.CASCADE, related_name="submissions")
     attempt_number = models.PositiveIntegerField(help_text="Which attempt this is, from 1.")
     submitted_at = models.DateTimeField(
         default=timezone.now, db_index=True, help_text="When the learner submitted (UTC)."
@@ -125,9 +123,7 @@ class Score(models.Model):
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, help_text="When the row was created (UTC)."
     )
-    reset = models.BooleanField(
-        default=False, help_text="This score resets the current highest score."
-    )
+    reset = models.BooleanField(default=False, help_text="This score resets the current highest score.")
 
     class Meta:
         db_table = "submissions_score"

@@ -19,6 +19,8 @@ class UserCourseTag(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        # The unique key on (user_id, ...) already indexes user_id first.
+        db_index=False,
         related_name="+",
         help_text="The learner (auth_user.id).",
     )
