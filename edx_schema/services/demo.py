@@ -1,0 +1,159 @@
+"""A small, realistic demo data set built from the shipped factories.
+
+It fills every table for two course runs (one ``course-v1:`` key and one old ``Org/Course/Run``
+key) so that a newcomer has something to query and browse. It is idempotent: every row is
+get-or-created on its natural key, so loading it twice leaves the same database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from opaque_keys.edx.keys import CourseKey
+
+from ..models import AnonymousUserId, Submission
+from ..testing import factories
+
+DEMO_COURSES = (
+    CourseKey.from_string("course-v1:edX+DemoX+Demo_Course"),
+    CourseKey.from_string("MITx/6.002x/2012_Fall"),
+)
+#: Subsection (sequential) block ids of each demo course, in course order.
+SUBSECTIONS = ("week_1_homework", "week_2_homework", "midterm_exam")
+_START = datetime(2024, 2, 5, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class DemoSummary:
+    """Rows in each table after loading the demo data."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def load_demo(*, learners: int = 20) -> DemoSummary:
+    """Create (or complete) the demo data set for ``learners`` learners, in one transaction."""
+    if learners < 1:
+        raise ValueError("learners must be at least 1")
+    with transaction.atomic():
+        for number in range(1, learners + 1):
+            _learner(number)
+    return DemoSummary(rows=_row_counts())
+
+
+def _learner(number: int) -> None:
+    user = factories.UserFactory(
+        username=f"demo_learner_{number:03d}",
+        email=f"demo_learner_{number:03d}@example.org",
+        first_name=f"Learner{number:03d}",
+        last_name="Demo",
+        date_joined=_START - timedelta(days=30 - number % 30),
+        profile__year_of_birth=1960 + number % 45,
+        profile__gender=("f", "m", "o", "")[number % 4],
+        profile__level_of_education=("b", "m", "p", "hs", "")[number % 5],
+    )
+    factories.UserIdMapFactory(user=user)
+    factories.AnonymousUserIdFactory(user=user, course_id=None)
+    for course_index, course in enumerate(DEMO_COURSES):
+        _enrollment(user, number, course, course_index)
+
+
+def _enrollment(user, number: int, course: CourseKey, course_index: int) -> None:
+    day = _START + timedelta(days=number % 7, hours=course_index)
+    factories.CourseEnrollmentFactory(
+        user=user, course_id=course, created=day, mode=("audit", "verified", "honor")[number % 3]
+    )
+    factories.UserCourseTagFactory(user=user, course_id=course, value=str(number % 2))
+    factories.AnonymousUserIdFactory(user=user, course_id=course)
+    factories.StudentModuleFactory(
+        student=user,
+        course_id=course,
+        module_type="course",
+        block_id="course",
+        state=json.dumps({"position": 1 + number % 3}),
+        grade=None,
+        max_grade=None,
+        created=day,
+        modified=day,
+    )
+    earned_total = possible_total = 0.0
+    for position, subsection in enumerate(SUBSECTIONS):
+        # Learners attempt fewer subsections the higher their number, as in a real course.
+        if (number + position) % 5 == 4:
+            continue
+        when = day + timedelta(days=7 * position)
+        earned = float((number * (position + 2)) % 5)
+        for problem in range(1, 3):
+            factories.StudentModuleFactory(
+                student=user,
+                course_id=course,
+                block_id=f"{subsection}_problem_{problem}",
+                grade=min(earned, 2.0) if problem == 1 else max(earned - 2.0, 0.0),
+                max_grade=2.0,
+                created=when,
+                modified=when + timedelta(minutes=12),
+            )
+        grade = factories.PersistentSubsectionGradeFactory(
+            user=user,
+            course_id=course,
+            block_id=subsection,
+            visible_blocks__problem_count=2,
+            visible_blocks__raw_possible=2.0,
+            earned_graded=min(earned, 4.0),
+            earned_all=min(earned, 4.0),
+            first_attempted=when,
+            created=when,
+            modified=when + timedelta(minutes=12),
+        )
+        if number % 9 == 1 and position == 0:
+            factories.PersistentSubsectionGradeOverrideFactory(grade=grade, created=when, modified=when)
+        earned_total += grade.earned_graded
+        possible_total += grade.possible_graded
+    percent = round(earned_total / (4.0 * len(SUBSECTIONS)), 2)
+    factories.PersistentCourseGradeFactory(
+        user=user,
+        course_id=course,
+        percent_grade=percent,
+        letter_grade="Pass" if percent >= 0.5 else "",
+        passed_timestamp=day + timedelta(days=21) if percent >= 0.5 else None,
+        created=day + timedelta(days=1),
+        modified=day + timedelta(days=21),
+    )
+    factories.GeneratedCertificateFactory(
+        user=user,
+        course_id=course,
+        grade=f"{percent:.2f}",
+        status="downloadable" if percent >= 0.5 else "notpassing",
+        mode="honor",
+        verify_uuid=f"{number:016x}{course_index:016x}",
+        download_uuid=f"{course_index:016x}{number:016x}",
+        key=f"{number:032x}",
+        created_date=day + timedelta(days=28),
+        modified_date=day + timedelta(days=28),
+    )
+    _essay(user, number, course)
+
+
+def _essay(user, number: int, course: CourseKey) -> None:
+    anonymous = AnonymousUserId.objects.get(user=user, course_id=course)
+    item = factories.StudentItemFactory(
+        user=user, anonymous_user=anonymous, course_id=str(course), block_id="final_essay"
+    )
+    if Submission.objects.filter(student_item=item).exists():
+        return
+    submission = factories.SubmissionFactory(
+        student_item=item,
+        answer=json.dumps(
+            {"parts": [{"text": f'Essay {number}: \u00e9nergie, "quotes", tabs\tand\nlines.'}]}
+        ),
+    )
+    factories.ScoreFactory(submission=submission, points_earned=number % 11, points_possible=10)
+
+
+def _row_counts() -> dict[str, int]:
+    models = [get_user_model(), *apps.get_app_config("edx_schema").get_models()]
+    return {model._meta.db_table: model._default_manager.count() for model in models}
