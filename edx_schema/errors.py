@@ -15,3 +15,43 @@ class ConfigurationError(EdxSchemaError):
 
 class InvalidKeyError(EdxSchemaError):
     """A course or usage key does not parse in either the old or the new format."""
+
+
+class PackageError(EdxSchemaError):
+    """A data package or one of its members cannot be read."""
+
+
+class FormatError(PackageError):
+    """A member's text breaks the package format; says where, and which value.
+
+    ``line`` is the 1-based physical line where the offending record starts, ``column`` the
+    header name of the offending field (None for whole-record problems).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str,
+        line: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.value = value
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            shown = self.value if len(str(self.value)) <= 80 else f"{str(self.value)[:77]}..."
+            text += f" (value: {shown!r})"
+        return text

@@ -1,0 +1,1 @@
+"""The edX research data package format: pure decoders with no Django import."""

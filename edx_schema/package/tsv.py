@@ -1,0 +1,180 @@
+"""Decoder for the ``.sql`` members of a data package, which are tab-separated text, not SQL.
+
+The format (the research exporter's, the legacy mysql CLI's and the Hadoop studentmodule job's):
+
+- one header row of column names, then one record per line, fields separated by TAB;
+- a one-pass backslash unescape: ``\\n`` LF, ``\\t`` TAB, ``\\r`` CR, ``\\0`` NUL, ``\\Z`` SUB,
+  ``\\b`` BS, and a backslash before any other character (a raw TAB or LF included) yields
+  that character;
+- records end only at an *unescaped* LF; a raw CR is data (legacy files have them);
+- the bare word ``NULL`` is NULL and an empty field is ``''``;
+- UTF-8, with an optional byte-order mark.
+
+Pure: it imports nothing from Django, so it is tested directly. It streams: memory is bounded by
+the longest record, never the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO, NamedTuple
+
+from ..errors import FormatError
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "Z": "\x1a", "b": "\b"}
+# A backslash escape, or a field separator; everything between them is literal text.
+_TOKEN = re.compile(r"\\(.)|\t", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_SQL_DUMP_PREFIXES = (b"--", b"/*!", b"CREATE TABLE", b"INSERT INTO", b"DROP TABLE", b"LOCK TABLES")
+_BOM = b"\xef\xbb\xbf"
+
+
+class Record(NamedTuple):
+    """One decoded record: the physical line it starts on, and its values (None for NULL)."""
+
+    line: int
+    values: list[str | None]
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return _ESCAPES.get(escaped, escaped)
+
+
+def split_fields(text: str) -> list[str | None]:
+    """Split one record's text into fields, unescaping in a single pass; ``NULL`` becomes None."""
+    if "\\" not in text:
+        return [None if field == "NULL" else field for field in text.split("\t")]
+    if "\\\t" not in text:
+        # No backslash stands before a raw TAB, so every TAB separates fields: split first and
+        # unescape only the fields that need it (the common case, and much faster).
+        return [
+            None if field == "NULL" else _UNESCAPE.sub(_unescape, field) if "\\" in field else field
+            for field in text.split("\t")
+        ]
+    fields: list[str | None] = []
+    parts: list[str] = []
+    raw_null = True  # stays True only while the field's raw text is exactly the bare word NULL
+    start = 0
+    for match in _TOKEN.finditer(text):
+        parts.append(text[start : match.start()])
+        escaped = match.group(1)
+        if escaped is None:
+            field = "".join(parts)
+            fields.append(None if raw_null and field == "NULL" else field)
+            parts, raw_null = [], True
+        else:
+            parts.append(_ESCAPES.get(escaped, escaped))
+            raw_null = False
+        start = match.end()
+    parts.append(text[start:])
+    field = "".join(parts)
+    fields.append(None if raw_null and field == "NULL" else field)
+    return fields
+
+
+def _ends_with_escape(line: bytes) -> bool:
+    """Whether ``line`` (without its LF) ends in an odd run of backslashes, escaping the LF."""
+    count = len(line) - len(line.rstrip(b"\\"))
+    return count % 2 == 1
+
+
+def _raw_records(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Yield (first physical line number, record bytes without its LF), joining escaped LFs."""
+    line_number = 0
+    pending: list[bytes] = []
+    start_line = 1
+    # Iterating a binary file splits on LF only, so a raw CR stays inside its record.
+    for raw in stream:
+        line_number += 1
+        if not pending:
+            start_line = line_number
+        if raw.endswith(b"\n"):
+            body = raw[:-1]
+            # Cheap test first: only a body ending in a backslash can escape its LF.
+            if body.endswith(b"\\") and _ends_with_escape(body):
+                pending.append(raw)  # the LF is data: keep it, backslash included
+                continue
+        else:
+            body = raw
+        pending.append(body)
+        yield start_line, b"".join(pending)
+        pending = []
+    if pending:
+        yield start_line, b"".join(pending)
+
+
+def _decode(data: bytes, *, file: str, line: int, header: tuple[str, ...] | None) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        column = None
+        if header is not None:
+            field_index = data[: error.start].count(b"\t")
+            column = header[field_index] if field_index < len(header) else None
+        bad = data[max(0, error.start - 20) : error.end + 20]
+        raise FormatError(
+            f"invalid UTF-8 byte {data[error.start : error.end]!r}",
+            file=file,
+            line=line,
+            column=column,
+            value=bad.decode("utf-8", "backslashreplace"),
+        ) from None
+
+
+class TsvReader:
+    """Iterate the records of one member; the header is read on construction.
+
+    ``reader.header`` is the tuple of column names (empty for a zero-length member). Iterating
+    yields :class:`Record` objects whose width has been checked against the header.
+    """
+
+    def __init__(self, stream: BinaryIO, *, file: str) -> None:
+        self.file = file
+        self.header: tuple[str, ...] = ()
+        self._records = _raw_records(stream)
+        first = next(self._records, None)
+        if first is None:
+            return
+        line, data = first
+        if data.startswith(_BOM):
+            data = data[len(_BOM) :]
+        if data.lstrip().upper().startswith(_SQL_DUMP_PREFIXES):
+            raise FormatError(
+                "this member is a mysqldump SQL script, not the tab-separated format of a data "
+                "package; load it with the mysql client instead",
+                file=file,
+                line=line,
+                value=data[:60].decode("utf-8", "replace"),
+            )
+        text = _decode(data, file=file, line=line, header=None).rstrip("\r")
+        names = tuple(text.split("\t"))
+        if not all(names) or len(set(names)) != len(names):
+            raise FormatError(
+                "the header row has empty or repeated column names", file=file, line=line, value=text
+            )
+        self.header = names
+
+    def __iter__(self) -> Iterator[Record]:
+        blank_lines: list[int] = []
+        for line, data in self._records:
+            if not data:
+                # An empty line is a record (one empty field) unless only empty lines follow it.
+                blank_lines.append(line)
+                continue
+            for blank in blank_lines:
+                yield self._record(blank, b"")
+            blank_lines = []
+            yield self._record(line, data)
+
+    def _record(self, line: int, data: bytes) -> Record:
+        values = split_fields(_decode(data, file=self.file, line=line, header=self.header))
+        if len(values) != len(self.header):
+            raise FormatError(
+                f"expected {len(self.header)} fields as in the header, found {len(values)}",
+                file=self.file,
+                line=line,
+                value=data[:80].decode("utf-8", "replace"),
+            )
+        return Record(line, values)
