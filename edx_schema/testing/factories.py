@@ -80,6 +80,18 @@ def _course_key(value: Any) -> CourseKey:
     return value if isinstance(value, CourseKey) else CourseKey.from_string(str(value))
 
 
+class _CourseFactory(DjangoModelFactory):
+    """Accepts ``course_id`` as a string or a ``CourseKey``, as edx-platform's factories do."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        kwargs["course_id"] = _course_key(kwargs["course_id"])
+        return kwargs
+
+
 class UserFactory(DjangoModelFactory):
     """An ``auth_user`` row with a profile (``profile=False`` for none, ``profile__name=...``)."""
 
@@ -145,7 +157,7 @@ class UserProfileFactory(DjangoModelFactory):
     allow_certificate = None
 
 
-class CourseEnrollmentFactory(DjangoModelFactory):
+class CourseEnrollmentFactory(_CourseFactory):
     """An active ``audit`` enrollment; pass ``course_id`` as a string or a ``CourseKey``."""
 
     class Meta:
@@ -157,11 +169,6 @@ class CourseEnrollmentFactory(DjangoModelFactory):
     created = _JOINED
     is_active = True
     mode = "audit"
-
-    @classmethod
-    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
-        kwargs["course_id"] = _course_key(kwargs["course_id"])
-        return kwargs
 
 
 class UserCourseTagFactory(DjangoModelFactory):
@@ -201,7 +208,7 @@ class UserIdMapFactory(DjangoModelFactory):
     username = factory.SelfAttribute("user.username")
 
 
-class StudentModuleFactory(DjangoModelFactory):
+class StudentModuleFactory(_CourseFactory):
     """A scored problem's state; ``module_state_key`` is a block of ``course_id``."""
 
     class Meta:
@@ -231,11 +238,6 @@ class StudentModuleFactory(DjangoModelFactory):
     done = "na"
     created = _ACTIVE
     modified = _ACTIVE
-
-    @classmethod
-    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
-        kwargs["course_id"] = _course_key(kwargs["course_id"])
-        return kwargs
 
 
 class GeneratedCertificateFactory(DjangoModelFactory):
@@ -296,7 +298,7 @@ class VisibleBlocksFactory(DjangoModelFactory):
     hashed = factory.LazyAttribute(lambda v: blocks_hash(v.blocks_json))
 
 
-class PersistentSubsectionGradeFactory(DjangoModelFactory):
+class PersistentSubsectionGradeFactory(_CourseFactory):
     """A subsection grade of ``user``: possible points are those of its visible blocks."""
 
     class Meta:
@@ -329,11 +331,6 @@ class PersistentSubsectionGradeFactory(DjangoModelFactory):
     created = _ACTIVE
     modified = _ACTIVE
 
-    @classmethod
-    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
-        kwargs["course_id"] = _course_key(kwargs["course_id"])
-        return kwargs
-
 
 class PersistentSubsectionGradeOverrideFactory(DjangoModelFactory):
     """A gradebook override giving full graded credit on ``grade``."""
@@ -351,7 +348,7 @@ class PersistentSubsectionGradeOverrideFactory(DjangoModelFactory):
     override_reason = "Regraded after a successful appeal"
 
 
-class PersistentCourseGradeFactory(DjangoModelFactory):
+class PersistentCourseGradeFactory(_CourseFactory):
     """A passing course grade of ``user``."""
 
     class Meta:
@@ -371,11 +368,6 @@ class PersistentCourseGradeFactory(DjangoModelFactory):
     course_edited_timestamp = None
     created = _ACTIVE
     modified = _ACTIVE
-
-    @classmethod
-    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
-        kwargs["course_id"] = _course_key(kwargs["course_id"])
-        return kwargs
 
 
 class StudentItemFactory(DjangoModelFactory):
