@@ -12,6 +12,7 @@ from .grades import (
     PersistentSubsectionGradeOverride,
     VisibleBlocks,
 )
+from .imports import ImportRecord
 from .student import AnonymousUserId, CourseEnrollment, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .user_api import UserCourseTag
@@ -20,6 +21,7 @@ __all__ = [
     "AnonymousUserId",
     "CourseEnrollment",
     "GeneratedCertificate",
+    "ImportRecord",
     "PersistentCourseGrade",
     "PersistentSubsectionGrade",
     "PersistentSubsectionGradeOverride",

@@ -17,7 +17,7 @@ the longest record, never the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO, NamedTuple
 
 from ..errors import FormatError
@@ -31,15 +31,32 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class Record(NamedTuple):
-    """One decoded record: the physical line it starts on, and its values (None for NULL)."""
+    """One decoded record: the physical line it starts on, and its values (None for NULL).
+
+    A tolerant reader yields a record it cannot decode with ``values`` empty and ``error`` set.
+    """
 
     line: int
     values: list[str | None]
+    error: FormatError | None = None
 
 
 def _unescape(match: re.Match[str]) -> str:
     escaped = match.group(1)
     return _ESCAPES.get(escaped, escaped)
+
+
+def _unescape_field(field: str) -> str:
+    """Undo the escapes of one field that holds no raw TAB.
+
+    Splitting on the escaped backslash pairs the backslashes left to right, exactly as the
+    one-pass scan does, and is done in C: JSON state (``\\\\"`` for ``\\"``) needs nothing else.
+    """
+    chunks = field.split("\\\\")
+    for index, chunk in enumerate(chunks):
+        if "\\" in chunk:
+            chunks[index] = _UNESCAPE.sub(_unescape, chunk)
+    return "\\".join(chunks)
 
 
 def split_fields(text: str) -> list[str | None]:
@@ -50,7 +67,7 @@ def split_fields(text: str) -> list[str | None]:
         # No backslash stands before a raw TAB, so every TAB separates fields: split first and
         # unescape only the fields that need it (the common case, and much faster).
         return [
-            None if field == "NULL" else _UNESCAPE.sub(_unescape, field) if "\\" in field else field
+            None if field == "NULL" else _unescape_field(field) if "\\" in field else field
             for field in text.split("\t")
         ]
     fields: list[str | None] = []
@@ -127,11 +144,14 @@ class TsvReader:
     """Iterate the records of one member; the header is read on construction.
 
     ``reader.header`` is the tuple of column names (empty for a zero-length member). Iterating
-    yields :class:`Record` objects whose width has been checked against the header.
+    yields :class:`Record` objects whose width has been checked against the header; a record that
+    is too wide, too narrow or not UTF-8 raises FormatError, or with ``tolerant=True`` comes back
+    with its ``error`` set, so that the caller can reject it and go on.
     """
 
-    def __init__(self, stream: BinaryIO, *, file: str) -> None:
+    def __init__(self, stream: BinaryIO, *, file: str, tolerant: bool = False) -> None:
         self.file = file
+        self.tolerant = tolerant
         self.header: tuple[str, ...] = ()
         self._records = _raw_records(stream)
         first = next(self._records, None)
@@ -164,9 +184,17 @@ class TsvReader:
                 blank_lines.append(line)
                 continue
             for blank in blank_lines:
-                yield self._record(blank, b"")
+                yield self._checked(blank, b"")
             blank_lines = []
-            yield self._record(line, data)
+            yield self._checked(line, data)
+
+    def _checked(self, line: int, data: bytes) -> Record:
+        if not self.tolerant:
+            return self._record(line, data)
+        try:
+            return self._record(line, data)
+        except FormatError as error:
+            return Record(line, [], error)
 
     def _record(self, line: int, data: bytes) -> Record:
         values = split_fields(_decode(data, file=self.file, line=line, header=self.header))
@@ -178,3 +206,23 @@ class TsvReader:
                 value=data[:80].decode("utf-8", "replace"),
             )
         return Record(line, values)
+
+
+_ENCODE = str.maketrans({"\\": "\\\\", "\r": "\\r", "\t": "\\t", "\n": "\\n", "\0": ""})
+
+
+def encode_field(value: object) -> str:
+    """Write one value as the exporter does: ``NULL`` for None, escaped TAB/LF/CR/backslash.
+
+    Booleans are ``0``/``1`` and NUL characters are dropped (the exporter deletes them).
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value).translate(_ENCODE)
+
+
+def format_record(values: Iterable[object]) -> str:
+    """One exporter line, LF included."""
+    return "\t".join(map(encode_field, values)) + "\n"

@@ -1,0 +1,270 @@
+"""``manage.py import_package PATH [PATH ...]``: load edX research data packages into the database."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from edx_schema.errors import EdxSchemaError
+from edx_schema.package.names import LOADED_TABLES, course_entity
+from edx_schema.package.source import Decryption
+from edx_schema.services.importer import (
+    ALREADY,
+    EMPTY,
+    FAILED,
+    FILTERED,
+    LOADED,
+    SITE_CHOICES,
+    WOULD_LOAD,
+    ImportOptions,
+    ImportSummary,
+    import_packages,
+)
+
+PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
+
+
+class _Bar:
+    """A tqdm bar per member, counting bytes, with the row count alongside."""
+
+    def __init__(self, label: str, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            total=total or None,
+            unit="B",
+            unit_scale=True,
+            desc=label.rsplit("/", 1)[-1][:60],
+            file=sys.stderr,
+            leave=False,
+        )
+
+    def update(self, *, bytes_read: int, rows: int) -> None:
+        self._bar.update(max(0, bytes_read - self._bar.n))
+        self._bar.set_postfix(rows=f"{rows:,}", refresh=False)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+class Command(BaseCommand):
+    help = (
+        "Import edX research data packages: a {org}-{date}.zip, its extracted folder, or single "
+        "member files, encrypted (.gpg) or not. Every modelled table is upserted: importing the "
+        "same package again changes nothing, and next week's package updates what changed. Each "
+        "member loads entirely or not at all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="Package zips, folders or member files.")
+        parser.add_argument("--gnupghome", help="GnuPG home holding your private key (default: gpg's own).")
+        parser.add_argument(
+            "--passphrase-file",
+            help=f"A file whose first line is the key's passphrase (or set {PASSPHRASE_ENV}).",
+        )
+        parser.add_argument("--site", choices=SITE_CHOICES, default="prod", help="Which site's files (prod).")
+        parser.add_argument(
+            "--course",
+            action="append",
+            default=[],
+            metavar="KEY",
+            help="Only this course (repeatable), e.g. course-v1:MITx+6.002x+2T2024 or MITx/6.002x/2012_Fall.",
+        )
+        parser.add_argument(
+            "--tables", help=f"Only these tables, comma-separated, from: {', '.join(LOADED_TABLES)}."
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Parse and validate only; report what would change."
+        )
+        parser.add_argument("--force", action="store_true", help="Load members already recorded as loaded.")
+        parser.add_argument(
+            "--skip-bad-rows",
+            action="store_true",
+            help="Load a file's good rows and write its bad ones to the rejects file.",
+        )
+        parser.add_argument(
+            "--max-errors",
+            type=int,
+            default=100,
+            metavar="N",
+            help="With --skip-bad-rows: fail a file that has more than N bad rows (100).",
+        )
+        parser.add_argument(
+            "--rejects",
+            metavar="FILE",
+            help="Where --skip-bad-rows writes rejected rows (default: {package}-rejects.tsv here).",
+        )
+        parser.add_argument(
+            "--jobs", type=int, default=1, metavar="N", help="Load independent files in N processes (MySQL)."
+        )
+
+    def handle(self, *args, **options):
+        verbosity = options["verbosity"]
+        import_options = ImportOptions(
+            site=options["site"],
+            courses=frozenset(self._entity(key) for key in options["course"]),
+            tables=self._tables(options["tables"]),
+            dry_run=options["dry_run"],
+            force=options["force"],
+            skip_bad_rows=options["skip_bad_rows"],
+            max_errors=self._positive(options["max_errors"], "--max-errors"),
+            jobs=self._positive(options["jobs"], "--jobs"),
+            decryption=Decryption(gnupghome=options["gnupghome"], passphrase=self._passphrase(options)),
+        )
+        rejects = None
+        if import_options.skip_bad_rows:
+            first = Path(options["paths"][0])
+            default = f"{first.name.removesuffix('.zip')}-rejects.tsv"
+            rejects = Path(options["rejects"] or default)
+        if import_options.jobs > 1 and verbosity >= 1 and self._vendor() == "sqlite":
+            self.stderr.write("--jobs needs a server database; SQLite loads one file at a time.")
+        show_bars = verbosity >= 1 and sys.stderr.isatty() and import_options.jobs == 1
+        try:
+            summary = import_packages(
+                paths=options["paths"],
+                options=import_options,
+                rejects_path=rejects,
+                progress=_Bar if show_bars else None,
+            )
+        except EdxSchemaError as error:
+            raise CommandError(str(error)) from None
+        self._report(summary, verbosity=verbosity, dry_run=import_options.dry_run)
+        if not summary.ok:
+            failed = sum(1 for r in summary.results if r.status == FAILED)
+            raise CommandError(
+                f"{failed} file(s) failed and {summary.total('rejected')} row(s) were rejected; "
+                "see the messages above."
+            )
+
+    # -- arguments -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _vendor() -> str:
+        from django.db import connection
+
+        return connection.vendor
+
+    @staticmethod
+    def _positive(value: int, name: str) -> int:
+        if value < 1:
+            raise CommandError(f"{name} must be at least 1, not {value}.")
+        return value
+
+    @staticmethod
+    def _entity(key: str) -> str:
+        from opaque_keys import InvalidKeyError
+        from opaque_keys.edx.keys import CourseKey
+
+        try:
+            course = CourseKey.from_string(key)
+        except InvalidKeyError:
+            raise CommandError(
+                f"--course {key!r} is not a course key (course-v1:Org+Number+Run or Org/Number/Run)."
+            ) from None
+        return course_entity(org=course.org, course=course.course, run=course.run)
+
+    @staticmethod
+    def _tables(value: str | None) -> frozenset[str]:
+        if not value:
+            return frozenset()
+        tables = frozenset(t.strip() for t in value.split(",") if t.strip())
+        unknown = sorted(tables - set(LOADED_TABLES))
+        if unknown:
+            raise CommandError(
+                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(LOADED_TABLES)}."
+            )
+        return tables
+
+    @staticmethod
+    def _passphrase(options) -> str | None:
+        path = options["passphrase_file"]
+        if path:
+            try:
+                with open(path, encoding="utf-8") as file:
+                    return file.readline().rstrip("\r\n")
+            except OSError as error:
+                raise CommandError(f"--passphrase-file {path}: {error.strerror}.") from None
+        return os.environ.get(PASSPHRASE_ENV) or None
+
+    # -- output ----------------------------------------------------------------------------------
+
+    def _report(self, summary: ImportSummary, *, verbosity: int, dry_run: bool) -> None:
+        if verbosity < 1:
+            for result in summary.results:
+                if result.status == FAILED:
+                    self.stderr.write(result.message)
+            return
+        shown = [r for r in summary.results if verbosity >= 2 or r.status != FILTERED]
+        table_rows = [r for r in shown if r.status in (LOADED, WOULD_LOAD, FAILED, EMPTY)]
+        already = [r for r in shown if r.status == ALREADY]
+        other = [r for r in shown if r not in table_rows and (r.status != ALREADY or verbosity >= 2)]
+        headers = (
+            "file",
+            "table",
+            "course",
+            "status",
+            "read",
+            "inserted",
+            "updated",
+            "unchanged",
+            "rejected",
+            "s",
+        )
+        lines = [
+            (
+                r.member,
+                r.table,
+                r.course,
+                r.status,
+                f"{r.read:,}",
+                f"{r.inserted:,}",
+                f"{r.updated:,}",
+                f"{r.unchanged:,}",
+                f"{r.rejected:,}",
+                f"{r.seconds:.1f}",
+            )
+            for r in table_rows
+        ]
+        if lines:
+            widths = [max(len(str(x)) for x in column) for column in zip(headers, *lines, strict=True)]
+            numeric = set(range(4, 10))
+
+            def fmt(row) -> str:
+                return "  ".join(
+                    str(v).rjust(w) if i in numeric else str(v).ljust(w)
+                    for i, (v, w) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+
+            self.stdout.write(self.style.MIGRATE_HEADING(fmt(headers)))
+            for result, line in zip(table_rows, lines, strict=True):
+                text = fmt(line)
+                self.stdout.write(self.style.ERROR(text) if result.status == FAILED else text)
+        for result in table_rows:
+            if result.message and (result.status == FAILED or verbosity >= 1):
+                style = self.style.ERROR if result.status == FAILED else self.style.WARNING
+                self.stdout.write(style(f"  {result.member}: {result.message}"))
+        if other and verbosity >= 1:
+            self.stdout.write(self.style.MIGRATE_HEADING("Not loaded:"))
+            for result in other:
+                self.stdout.write(f"  {result.member}: {result.status}: {result.message}")
+        if already and verbosity < 2:
+            self.stdout.write(
+                f"{len(already)} file(s) already imported by an earlier run were left alone "
+                "(--force loads them again; -v 2 lists them)."
+            )
+        if summary.rejects_path is not None and summary.total("rejected"):
+            self.stdout.write(self.style.WARNING(f"Rejected rows written to {summary.rejects_path}"))
+        verb = "would insert" if dry_run else "inserted"
+        totals = (
+            f"{summary.total('read'):,} rows read, {summary.total('inserted'):,} {verb}, "
+            f"{summary.total('updated'):,} updated, {summary.total('unchanged'):,} unchanged, "
+            f"{summary.total('rejected'):,} rejected"
+        )
+        if summary.ok:
+            prefix = "Dry run, nothing written: " if dry_run else "Imported: "
+            self.stdout.write(self.style.SUCCESS(prefix + totals + "."))
+        else:
+            self.stdout.write(self.style.ERROR("Import incomplete: " + totals + "."))

@@ -1,0 +1,167 @@
+"""What a data-package member is, from its name alone.
+
+Member names are ``{Org}-{course}-{run}-{table}-{site}-analytics.{ext}`` (plus ``.gpg``, and
+``.failed`` when the exporter's task failed), forum dumps are ``{Org}-{course}-{run}-{site}.mongo``
+and ORA tables sit in an ``ora/`` folder. Course numbers and runs may contain ``-``, and table
+names are prefixes of one another (``auth_user`` / ``auth_userprofile``), so a name is parsed
+from the right against the known table list, never split from the left.
+
+Pure: no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+#: Tables edx-schema models and loads, in foreign-key order (a table's references come first).
+LOADED_TABLES: tuple[str, ...] = (
+    "auth_user",
+    "auth_userprofile",
+    "student_courseenrollment",
+    "student_anonymoususerid",
+    "user_id_map",
+    "user_api_usercoursetag",
+    "courseware_studentmodule",
+    "certificates_generatedcertificate",
+    "grades_persistentcoursegrade",
+    "grades_persistentsubsectiongrade",
+    "submissions_studentitem",
+    "submissions_submission",
+    "submissions_score",
+)
+
+#: Tables the exporter writes that edx-schema does not model: recognised, reported as skipped.
+UNMODELLED_TABLES: tuple[str, ...] = (
+    "wiki_article",
+    "wiki_articlerevision",
+    "student_languageproficiency",
+    "teams",
+    "teams_membership",
+    "teams_courseteam",
+    "teams_courseteammembership",
+    "student_courseaccessrole",
+    "django_comment_client_role_users",
+    "credit_crediteligibility",
+    "course_groups_cohortmembership",
+    "verify_student_verificationstatus",
+    "course_structure",
+    "course",
+)
+
+SITES: tuple[str, ...] = ("prod", "edge", "prod-edge")
+
+#: The constant columns the exporter appends to auth_user for the retired Askbot forum.
+AUTH_USER_ASKBOT_COLUMNS: tuple[str, ...] = (
+    "status",
+    "email_key",
+    "avatar_type",
+    "country",
+    "show_country",
+    "date_of_birth",
+    "interesting_tags",
+    "ignored_tags",
+    "email_tag_filter_strategy",
+    "display_tag_filter_strategy",
+    "consecutive_days_visit_count",
+)
+
+# Longest first, so that a name ending in "-auth_userprofile" never matches "auth_user".
+_KNOWN_TABLES = sorted(LOADED_TABLES + UNMODELLED_TABLES, key=len, reverse=True)
+# The other ORA tables (assessment_*, workflow_*, submissions_scoresummary, ...).
+_ORA_TABLE = re.compile(r"-((?:assessment|workflow|submissions)_[a-z0-9_]+)$")
+_PACKAGE = re.compile(r"^(?P<org>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")
+_EVENTS = re.compile(r"^.+-(?:prod|edge|edx)(?:-events)?-\d{4}-\d{2}-\d{2}\.log(?:\.gz)?$")
+_EXTENSIONS = (".xml.tar.gz", ".sql", ".json", ".mongo", ".csv")
+
+
+@dataclass(frozen=True)
+class MemberName:
+    """The parsed name of one member.
+
+    ``kind`` is ``table`` (a tab-separated ``.sql`` table), ``course_structure``, ``course_olx``,
+    ``forum``, ``events``, ``email_opt_in`` or ``unknown``. ``entity`` is the exporter's
+    ``{Org}-{course}-{run}`` part and ``site`` one of :data:`SITES` (None when the name has none).
+    """
+
+    path: str
+    kind: str
+    table: str | None = None
+    entity: str | None = None
+    site: str | None = None
+    failed: bool = False
+    encrypted: bool = False
+
+    @property
+    def loaded(self) -> bool:
+        """Whether edx-schema loads this member into a table."""
+        return self.kind == "table" and self.table in LOADED_TABLES and not self.failed
+
+
+def parse_member_name(path: str) -> MemberName:
+    """Recognise a member from its path inside the package (or its file name)."""
+    name = PurePosixPath(path).name
+    encrypted = name.endswith(".gpg")
+    if encrypted:
+        name = name[: -len(".gpg")]
+    failed = name.endswith(".failed")
+    if failed:
+        name = name[: -len(".failed")]
+    common = {"path": path, "failed": failed, "encrypted": encrypted}
+    if _EVENTS.match(name):
+        return MemberName(kind="events", **common)
+    extension = next((ext for ext in _EXTENSIONS if name.endswith(ext)), None)
+    if extension is None:
+        return MemberName(kind="unknown", **common)
+    stem = name[: -len(extension)]
+    if extension == ".mongo":
+        for site in ("prod", "edge"):
+            if stem.endswith(f"-{site}"):
+                return MemberName(kind="forum", entity=stem[: -len(site) - 1], site=site, **common)
+        return MemberName(kind="forum", entity=stem, site="prod", **common)
+    site = None
+    for candidate in ("prod-edge", "prod", "edge"):  # prod-edge before its own suffix "edge"
+        if stem.endswith(f"-{candidate}-analytics"):
+            site = candidate
+            stem = stem[: -len(f"-{candidate}-analytics")]
+            break
+    if site is None:
+        return MemberName(kind="unknown", **common)
+    if extension == ".csv":
+        kind = "email_opt_in" if stem.endswith("-email_opt_in") else "unknown"
+        return MemberName(kind=kind, site=site, **common)
+    table = next((t for t in _KNOWN_TABLES if stem.endswith(f"-{t}") and len(stem) > len(t) + 1), None)
+    if table is None:
+        match = _ORA_TABLE.search(stem)
+        if match is None:
+            return MemberName(kind="unknown", site=site, **common)
+        table = match.group(1)
+    entity = stem[: -len(table) - 1]
+    if extension == ".json":
+        kind = "course_structure" if table == "course_structure" else "unknown"
+    elif extension == ".xml.tar.gz":
+        kind = "course_olx" if table == "course" else "unknown"
+    else:
+        kind = "table" if table not in ("course_structure", "course") else "unknown"
+    return MemberName(kind=kind, table=table, entity=entity, site=site, **common)
+
+
+def course_entity(*, org: str, course: str, run: str) -> str:
+    """The ``{Org}-{course}-{run}`` part the exporter puts in member names for a course key.
+
+    Characters beyond ASCII become ``_``, as the exporter has done since 2019.
+    """
+    return re.sub(r"[^\x00-\x80]", "_", "-".join((org, course, run)))
+
+
+def split_package_name(name: str) -> tuple[str, datetime.date] | None:
+    """``("mitx", date(2013, 10, 27))`` for ``mitx-2013-10-27`` (a folder or zip stem), else None."""
+    match = _PACKAGE.match(name)
+    if match is None:
+        return None
+    try:
+        return match.group("org"), datetime.date.fromisoformat(match.group("date"))
+    except ValueError:
+        return None

@@ -1,0 +1,243 @@
+"""Open a data package (a zip, an extracted folder or one member file) and stream its members.
+
+Nothing is extracted to disk: zip members are read as streams (zip64 included), and ``.gpg``
+members are decrypted by gpg, through python-gnupg, into a named pipe in a private temporary
+folder, so that a member of tens of gigabytes never sits in memory or on disk in clear.
+
+Pure: no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import hashlib
+import io
+import os
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from ..errors import PackageError
+from .names import MemberName, parse_member_name, split_package_name
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a package: its path inside the package, parsed name and stored size."""
+
+    path: str
+    name: MemberName
+    size: int
+
+
+@dataclass
+class Package:
+    """A data package on disk. ``name`` is ``{org}-{date}`` where the path says so."""
+
+    path: Path
+    name: str
+    date: datetime.date | None
+    kind: str  # "zip", "folder" or "file"
+    members: list[Member] = field(default_factory=list)
+
+
+def _check_member_path(name: str, *, archive: Path) -> None:
+    """Refuse absolute names and ``..`` components, which could write outside any folder."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in posix.split("/"):
+        raise PackageError(
+            f"{archive}: refusing member {name!r}: its name is absolute or contains '..', "
+            "so the archive is malformed or hostile"
+        )
+
+
+def _strip_top(paths: list[str], top: str) -> dict[str, str]:
+    """Map each path to its name inside the package folder (without the ``{org}-{date}/`` prefix)."""
+    prefix = top + "/"
+    if paths and all(p.startswith(prefix) for p in paths):
+        return {p: p[len(prefix) :] for p in paths}
+    return {p: p for p in paths}
+
+
+def open_package(path: str | os.PathLike[str]) -> Package:
+    """Inspect ``path`` and list its members (sorted by path); raise PackageError if unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise PackageError(f"{path}: no such file or folder")
+    if path.is_dir():
+        parsed = split_package_name(path.name)
+        package = Package(path, path.name, parsed[1] if parsed else None, "folder")
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            relative = file.relative_to(path).as_posix()
+            package.members.append(Member(relative, parse_member_name(relative), file.stat().st_size))
+        return package
+    if zipfile.is_zipfile(path):
+        stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.stem
+        parsed = split_package_name(stem)
+        package = Package(path, stem, parsed[1] if parsed else None, "zip")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = [info for info in archive.infolist() if not info.is_dir()]
+        except (zipfile.BadZipFile, OSError) as error:
+            raise PackageError(f"{path}: not a readable zip file ({error})") from None
+        for info in infos:
+            _check_member_path(info.filename, archive=path)
+        inner = _strip_top([info.filename for info in infos], stem)
+        for info in sorted(infos, key=lambda i: inner[i.filename]):
+            relative = inner[info.filename]
+            package.members.append(Member(relative, parse_member_name(relative), info.file_size))
+        return package
+    if path.suffix.lower() == ".zip":
+        raise PackageError(f"{path}: not a readable zip file")
+    # One member on its own: its folder, if named {org}-{date}, names the package.
+    parent = path.parent.name
+    parsed = split_package_name(parent)
+    package = Package(path, parent if parsed else path.name, parsed[1] if parsed else None, "file")
+    package.members.append(Member(path.name, parse_member_name(path.name), path.stat().st_size))
+    return package
+
+
+class HashingReader(io.RawIOBase):
+    """A read-only stream that counts and SHA-256-hashes the bytes read through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.bytes_read += n
+        self.sha256.update(data)
+        return n
+
+
+@dataclass(frozen=True)
+class Decryption:
+    """How to decrypt ``.gpg`` members: a GnuPG home folder and an optional passphrase."""
+
+    gnupghome: str | None = None
+    passphrase: str | None = None
+
+    @contextmanager
+    def decrypt(self, encrypted: BinaryIO, *, label: str, complete: bool = True) -> Iterator[BinaryIO]:
+        """Yield the plaintext of ``encrypted`` as a stream; raise PackageError if gpg fails.
+
+        gpg writes into a named pipe in a private temporary folder while the caller reads it, so
+        the plaintext is never stored. gpg runs with ``--batch`` and loopback pinentry: it fails
+        rather than prompting. With ``complete=False`` the caller may stop early (to peek at the
+        first rows): gpg is then cut off and its status ignored.
+        """
+        import gnupg  # imported here: only encrypted packages need gpg installed
+
+        try:
+            gpg = gnupg.GPG(gnupghome=self.gnupghome)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise PackageError(f"{label}: cannot run gpg ({error})") from None
+        with tempfile.TemporaryDirectory(prefix="edx-schema-") as folder:
+            pipe = os.path.join(folder, "plaintext")
+            os.mkfifo(pipe, 0o600)
+            outcome: dict[str, object] = {}
+
+            def run() -> None:
+                try:
+                    outcome["result"] = gpg.decrypt_file(
+                        encrypted,
+                        passphrase=self.passphrase,
+                        output=pipe,
+                        extra_args=["--pinentry-mode", "loopback"],
+                    )
+                except Exception as error:  # reported to the reader below
+                    outcome["error"] = error
+                finally:
+                    _release_reader(pipe)
+
+            worker = threading.Thread(target=run, name=f"gpg {label}", daemon=True)
+            worker.start()
+            try:
+                with open(pipe, "rb") as plaintext:
+                    yield plaintext
+                    # Drain in chunks: gpg reports its status only once it has written everything.
+                    while complete and plaintext.read(1 << 20):
+                        pass
+            finally:
+                worker.join()
+            if not complete:
+                return
+            result = outcome.get("result")
+            if "error" in outcome or result is None or not result.ok:
+                status = getattr(result, "status", None) or outcome.get("error") or "unknown error"
+                stderr = (getattr(result, "stderr", "") or "").lower()
+                hint = ""
+                if "no secret key" in stderr or "no_seckey" in stderr:
+                    hint = " (no secret key for it in the keyring: check --gnupghome)"
+                elif "passphrase" in stderr:
+                    hint = " (wrong or missing passphrase: see --passphrase-file)"
+                raise PackageError(f"{label}: gpg could not decrypt it: {status}{hint}")
+
+
+def _release_reader(pipe: str) -> None:
+    """Open and close the pipe's write end, so a reader still waiting in open() sees end-of-file.
+
+    If gpg failed before opening its output, the reader would otherwise wait forever.
+    """
+    try:
+        fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno not in (errno.ENXIO, errno.ENOENT):  # no reader left: nothing to release
+            raise
+        return
+    os.close(fd)
+
+
+@contextmanager
+def open_member(
+    package: Package, member: Member, *, decryption: Decryption | None = None, complete: bool = True
+) -> Iterator[BinaryIO]:
+    """Yield a binary stream of the member's (decrypted) bytes.
+
+    Pass ``complete=False`` to read only the start of an encrypted member.
+    """
+    label = f"{package.name}/{member.path}" if package.kind != "file" else str(package.path)
+    with ExitStack() as stack:
+        if package.kind == "zip":
+            archive = stack.enter_context(zipfile.ZipFile(package.path))
+            stored = _zip_name(archive, package, member)
+            try:
+                raw: BinaryIO = stack.enter_context(archive.open(stored))
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
+                raise PackageError(f"{label}: cannot read this zip member ({error})") from None
+        elif package.kind == "folder":
+            raw = stack.enter_context(open(package.path / member.path, "rb"))
+        else:
+            raw = stack.enter_context(open(package.path, "rb"))
+        if member.name.encrypted:
+            decrypting = (decryption or Decryption()).decrypt(raw, label=label, complete=complete)
+            raw = stack.enter_context(decrypting)
+        yield raw
+
+
+def _zip_name(archive: zipfile.ZipFile, package: Package, member: Member) -> str:
+    for candidate in (f"{package.name}/{member.path}", member.path):
+        try:
+            archive.getinfo(candidate)
+        except KeyError:
+            continue
+        return candidate
+    raise PackageError(f"{package.path}: member {member.path} has disappeared from the zip")
+
+
+def member_label(package: Package, member: Member) -> str:
+    """How messages name a member: ``{package}/{path}``, or the file path for a lone file."""
+    return str(package.path) if package.kind == "file" else str(PurePosixPath(package.name, member.path))

@@ -1,0 +1,185 @@
+"""Parsers that turn one decoded package field into the value its column stores.
+
+Each ``*_parser`` function returns a converter ``(text | None) -> value`` that raises ValueError
+with a message for the user when the text does not fit the column. Values come out ready for
+the database: ints, floats, ``0``/``1`` for booleans, canonical ``YYYY-MM-DD HH:MM:SS[.ffffff]``
+strings for datetimes (naive UTC, as the LMS stores them), and text unchanged.
+
+Pure: no Django import. Opaque keys are checked with edx-opaque-keys, which is not Django.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+Converter = Callable[[str | None], Any]
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
+_ZERO_DATETIME = "0000-00-00 00:00:00"
+_CACHE_LIMIT = 100_000
+
+
+def _null(nullable: bool) -> None:
+    if not nullable:
+        raise ValueError("NULL in a column that cannot be NULL")
+
+
+def integer_parser(*, low: int | None, high: int | None, nullable: bool) -> Converter:
+    """Decimal integers within ``[low, high]`` (the column's range on this database)."""
+
+    def convert(text: str | None) -> int | None:
+        if text is None:
+            return _null(nullable)
+        digits = text[1:] if text[:1] == "-" else text
+        if not (digits.isascii() and digits.isdigit()):
+            raise ValueError("not an integer")
+        value = int(text)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"out of range for this column ({low} to {high})")
+        return value
+
+    return convert
+
+
+def float_parser(*, nullable: bool) -> Converter:
+    """Floating-point numbers as Python and MySQL print them; NaN and infinity are refused."""
+
+    def convert(text: str | None) -> float | None:
+        if text is None:
+            return _null(nullable)
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(value) or "_" in text:
+            raise ValueError("not a finite number")
+        return value
+
+    return convert
+
+
+def boolean_parser(*, nullable: bool) -> Converter:
+    """``0`` or ``1``, as the exporter writes tinyint(1) columns."""
+
+    def convert(text: str | None) -> int | None:
+        if text == "1":
+            return 1
+        if text == "0":
+            return 0
+        if text is None:
+            return _null(nullable)
+        raise ValueError("not a boolean (expected 0 or 1)")
+
+    return convert
+
+
+def datetime_parser(*, nullable: bool) -> Converter:
+    """``YYYY-MM-DD HH:MM:SS`` with 0 to 6 fractional digits, naive UTC.
+
+    The legacy mysql client's ``0000-00-00 00:00:00`` is read as NULL where the column allows it.
+    """
+
+    def convert(text: str | None) -> str | None:
+        if text is None or text == _ZERO_DATETIME:
+            if text is not None and not nullable:
+                raise ValueError("the zero date 0000-00-00 in a column that cannot be NULL")
+            return _null(nullable)
+        if not _DATETIME.fullmatch(text):
+            raise ValueError("not a datetime (expected YYYY-MM-DD HH:MM:SS[.ffffff])")
+        try:
+            value = datetime.datetime.fromisoformat(text)
+        except ValueError as error:
+            raise ValueError(f"not a valid datetime ({error})") from None
+        # The canonical form is str(datetime): no fraction when it is zero, else six digits.
+        if text[10] == " " and (len(text) == 19 or (len(text) == 26 and not text.endswith(".000000"))):
+            return text
+        return str(value)
+
+    return convert
+
+
+def text_parser(*, max_length: int | None, nullable: bool) -> Converter:
+    """Text, at most ``max_length`` characters.
+
+    ``NULL`` in a column that cannot hold NULL is the string ``"NULL"``: the format cannot tell
+    the two apart, and the column says which it was.
+    """
+
+    def convert(text: str | None) -> str | None:
+        if text is None:
+            return None if nullable else "NULL"
+        if max_length is not None and len(text) > max_length:
+            raise ValueError(f"{len(text)} characters, longer than the column's {max_length}")
+        return text
+
+    return convert
+
+
+def _key_parser(
+    parse: Callable[[str], Any], *, what: str, max_length: int | None, nullable: bool
+) -> Converter:
+    # A file repeats the same few keys millions of times: remember the ones already checked,
+    # in a bounded set.
+    checked: set[str] = set()
+
+    def convert(text: str | None) -> str | None:
+        if text is None:
+            return _null(nullable)
+        if text in checked:
+            return text
+        if max_length is not None and len(text) > max_length:
+            raise ValueError(f"{len(text)} characters, longer than the column's {max_length}")
+        try:
+            parse(text)
+        except Exception:  # opaque-keys raises InvalidKeyError, and sometimes ValueError/TypeError
+            raise ValueError(f"not a valid {what} in either the old or the new format") from None
+        if len(checked) >= _CACHE_LIMIT:
+            checked.clear()
+        checked.add(text)
+        return text
+
+    return convert
+
+
+def course_key_parser(*, max_length: int | None, nullable: bool, blank: bool = False) -> Converter:
+    """A course key, ``course-v1:Org+Course+Run`` or the legacy ``Org/Course/Run``.
+
+    ``blank=True`` also accepts ``''`` (site-wide rows such as a generic anonymous user id).
+    """
+    from opaque_keys.edx.keys import CourseKey
+
+    convert = _key_parser(CourseKey.from_string, what="course key", max_length=max_length, nullable=nullable)
+    if not blank:
+        return convert
+
+    def convert_or_blank(text: str | None) -> str | None:
+        return "" if text == "" else convert(text)
+
+    return convert_or_blank
+
+
+def usage_key_parser(*, max_length: int | None, nullable: bool) -> Converter:
+    """A usage key, ``block-v1:...+type@T+block@B`` or the legacy ``i4x://Org/Course/T/B``."""
+    from opaque_keys.edx.keys import UsageKey
+
+    return _key_parser(UsageKey.from_string, what="usage key", max_length=max_length, nullable=nullable)
+
+
+def uuid_parser(*, nullable: bool, prepare: Callable[[uuid.UUID], Any] = str) -> Converter:
+    """A UUID, with or without dashes; ``prepare`` gives the database's representation."""
+
+    def convert(text: str | None) -> Any:
+        if text is None:
+            return _null(nullable)
+        try:
+            value = uuid.UUID(text)
+        except ValueError:
+            raise ValueError("not a UUID") from None
+        return prepare(value)
+
+    return convert

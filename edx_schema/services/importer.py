@@ -1,0 +1,470 @@
+"""Import data packages: decide what each member is, load the tables in order, record the outcome.
+
+Each member is loaded in its own transaction, together with its :class:`ImportRecord`, so a
+member's rows land entirely or not at all, even if the import is killed: running it again loads
+whatever was not recorded as loaded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
+
+from ..errors import FormatError, PackageError
+from ..models import ImportRecord
+from ..package.names import LOADED_TABLES
+from ..package.source import (
+    Decryption,
+    HashingReader,
+    Member,
+    Package,
+    member_label,
+    open_member,
+    open_package,
+)
+from ..package.tsv import TsvReader, format_record
+from .loader import FileFailed, LoadCounts, LoadOptions, Rejected, load_member
+from .tables import table_spec
+
+SITE_CHOICES = ("prod", "edge", "all")
+
+# Member statuses, as the summary shows them.
+LOADED = "loaded"
+WOULD_LOAD = "would load"
+FAILED = "failed"
+EMPTY = "empty"
+EXPORT_FAILED = "export failed"
+MISSING = "missing"
+SKIPPED = "skipped"
+ALREADY = "already imported"
+FILTERED = "filtered"
+
+#: Statuses that do not make the import fail.
+OK_STATUSES = frozenset({LOADED, WOULD_LOAD, EMPTY, EXPORT_FAILED, MISSING, SKIPPED, ALREADY, FILTERED})
+
+# Tables every course's export has (the ORA tables only exist for courses that use ORA).
+_EXPECTED_TABLES = (
+    "auth_user",
+    "auth_userprofile",
+    "student_courseenrollment",
+    "certificates_generatedcertificate",
+    "courseware_studentmodule",
+    "user_id_map",
+)
+# Foreign-key levels: a level's tables only refer to tables of earlier levels, so the members of
+# one level can load in parallel.
+_LEVELS = (
+    ("auth_user", "submissions_studentitem"),
+    tuple(t for t in LOADED_TABLES if t not in ("auth_user", "submissions_studentitem", "submissions_score")),
+    ("submissions_score",),
+)
+
+
+class Progress(Protocol):
+    """A progress display for one member (the command gives a tqdm bar on a terminal)."""
+
+    def update(self, *, bytes_read: int, rows: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+ProgressFactory = Callable[[str, int], Progress]
+
+
+class _NoProgress:
+    def update(self, *, bytes_read: int, rows: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What to import and how; see ``manage.py import_package --help``."""
+
+    site: str = "prod"
+    courses: frozenset[str] = frozenset()  # course entities ({Org}-{course}-{run}); empty = all
+    tables: frozenset[str] = frozenset()  # empty = all loaded tables
+    dry_run: bool = False
+    force: bool = False
+    skip_bad_rows: bool = False
+    max_errors: int = 100
+    jobs: int = 1
+    decryption: Decryption = field(default_factory=Decryption)
+
+
+@dataclass
+class MemberResult:
+    """What happened to one member."""
+
+    package: str
+    member: str
+    status: str
+    table: str = ""
+    course: str = ""
+    site: str = ""
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    message: str = ""
+    rejects: list[Rejected] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    """Every member's result, in the order they were handled."""
+
+    results: list[MemberResult] = field(default_factory=list)
+    rejects_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when everything requested loaded: no failed member and no rejected row."""
+        return all(r.status in OK_STATUSES and not r.rejected for r in self.results)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(r, attribute) for r in self.results)
+
+
+def import_packages(
+    *,
+    paths: Iterable[str | Path],
+    options: ImportOptions,
+    rejects_path: Path | None = None,
+    progress: ProgressFactory | None = None,
+) -> ImportSummary:
+    """Import the packages at ``paths``, oldest first (by the date in their names).
+
+    Raises PackageError when a path cannot be read at all; problems with single members are
+    reported in the summary instead, and the other members go on.
+    """
+    packages = [open_package(path) for path in paths]
+    # Stable: undated packages keep their given order, before the dated ones.
+    packages.sort(key=lambda p: p.date or datetime.date.min)
+    summary = ImportSummary(rejects_path=rejects_path)
+    for package in packages:
+        _import_package(package, options, summary, progress or (lambda label, total: _NoProgress()))
+    if rejects_path is not None:
+        _write_rejects(rejects_path, summary.results)
+    return summary
+
+
+def _write_rejects(path: Path, results: list[MemberResult]) -> None:
+    rejected = [rejected for result in results for rejected in result.rejects]
+    if not rejected:
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(format_record(["file", "line", "column", "value", "reason", "record"]))
+        for r in rejected:
+            record = format_record(r.values).rstrip("\n") if r.values else ""
+            out.write(format_record([r.file, r.line, r.column, r.value, r.reason, record]))
+
+
+def _classify(package: Package, member: Member, options: ImportOptions) -> MemberResult | None:
+    """The result of a member that is not loaded, or None if it is to be loaded."""
+    name = member.name
+    result = MemberResult(package.name, member.path, SKIPPED, table=name.table or "", site=name.site or "")
+    if name.kind == "unknown":
+        result.message = "not a recognised member of a data package"
+    elif name.failed:
+        result.status = EXPORT_FAILED
+        result.message = "the exporter could not produce this file (a *.failed member)"
+    elif name.kind != "table":
+        result.message = {
+            "course_structure": "course structure JSON: not a table",
+            "course_olx": "course OLX export: not a table",
+            "forum": "forum posts (.mongo): not modelled",
+            "events": "tracking-log events: not modelled",
+            "email_opt_in": "e-mail opt-in list: not modelled",
+        }[name.kind]
+    elif not name.loaded:
+        result.message = f"table {name.table} is not modelled by edx-schema"
+    elif options.site != "all" and name.site not in _sites(options.site):
+        result.status = FILTERED
+        result.message = f"{name.site} site (see --site)"
+    elif options.courses and name.entity not in options.courses:
+        result.status = FILTERED
+        result.message = "not one of the --course courses"
+    elif options.tables and name.table not in options.tables:
+        result.status = FILTERED
+        result.message = "not one of the --tables"
+    else:
+        return None
+    return result
+
+
+def _sites(site: str) -> tuple[str, ...]:
+    # Legacy packages combined both sites in "prod-edge" files; they belong to prod.
+    return ("prod", "prod-edge") if site == "prod" else (site,)
+
+
+def _import_package(
+    package: Package, options: ImportOptions, summary: ImportSummary, progress: ProgressFactory
+) -> None:
+    to_load: list[Member] = []
+    for member in package.members:
+        result = _classify(package, member, options)
+        if result is None:
+            to_load.append(member)
+        else:
+            summary.results.append(result)
+    summary.results.extend(_missing(package, options))
+    if not options.force and not options.dry_run:
+        done = set(
+            ImportRecord.objects.filter(
+                package=package.name, outcome=ImportRecord.LOADED, member__in=[m.path for m in to_load]
+            ).values_list("member", flat=True)
+        )
+        for member in [m for m in to_load if m.path in done]:
+            summary.results.append(
+                MemberResult(
+                    package.name,
+                    member.path,
+                    ALREADY,
+                    table=member.name.table or "",
+                    site=member.name.site or "",
+                    message="recorded as loaded by an earlier import (use --force to load it again)",
+                )
+            )
+        to_load = [m for m in to_load if m.path not in done]
+    courses = _entity_courses(package, to_load, options)
+    order = {table: index for index, table in enumerate(LOADED_TABLES)}
+    to_load.sort(key=lambda m: (order[m.name.table or ""], m.path))
+    jobs = options.jobs if connection.vendor != "sqlite" and not options.dry_run else 1
+    if jobs > 1:
+        for level in _LEVELS:
+            members = [m for m in to_load if m.name.table in level]
+            summary.results.extend(_load_parallel(package, members, options, courses, jobs))
+        return
+    with _dry_run(options.dry_run):
+        for member in to_load:
+            summary.results.append(_load_one(package, member, options, courses, progress))
+
+
+@contextmanager
+def _dry_run(enabled: bool):
+    """In a dry run, everything happens in one transaction that is rolled back at the end.
+
+    Later members then see earlier ones' rows (a profile finds its user), as in a real import.
+    """
+    if not enabled:
+        yield
+        return
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _missing(package: Package, options: ImportOptions) -> list[MemberResult]:
+    """The usual tables that a course's export lacks (reported, not fatal)."""
+    present: dict[str, set[str]] = {}
+    for member in package.members:
+        name = member.name
+        if (
+            name.kind == "table"
+            and name.entity
+            and (options.site == "all" or name.site in _sites(options.site))
+        ):
+            present.setdefault(name.entity, set()).add(name.table or "")
+    results = []
+    for entity, tables in sorted(present.items()):
+        if options.courses and entity not in options.courses:
+            continue
+        for table in _EXPECTED_TABLES:
+            if table not in tables and (not options.tables or table in options.tables):
+                results.append(
+                    MemberResult(
+                        package.name,
+                        f"{entity}-{table}",
+                        MISSING,
+                        table=table,
+                        message="the package has no such member for this course",
+                    )
+                )
+    return results
+
+
+def _entity_courses(package: Package, members: list[Member], options: ImportOptions) -> dict[str, str]:
+    """The course key of each member's ``{Org}-{course}-{run}``, read from a file that has it.
+
+    Names cannot be split reliably (numbers and runs contain ``-``), so the course comes from
+    the first row of the entity's smallest member with a course_id column.
+    """
+    courses: dict[str, str] = {}
+    candidates = sorted(
+        (
+            m
+            for m in package.members
+            if m.name.loaded and "course_id" in table_spec(m.name.table or "").fields
+        ),
+        key=lambda m: m.size,
+    )
+    wanted = {m.name.entity for m in members}
+    for member in candidates:
+        entity = member.name.entity
+        if entity in courses or entity not in wanted or entity is None:
+            continue
+        try:
+            with open_member(package, member, decryption=options.decryption, complete=False) as stream:
+                reader = TsvReader(stream, file=member_label(package, member))
+                if "course_id" not in reader.header:
+                    continue
+                position = reader.header.index("course_id")
+                for record in reader:
+                    course = record.values[position]
+                    if course:
+                        courses[entity] = course
+                    break
+        except PackageError:
+            continue  # the member's own load reports the problem
+    return courses
+
+
+def _load_one(
+    package: Package,
+    member: Member,
+    options: ImportOptions,
+    courses: dict[str, str],
+    progress: ProgressFactory,
+) -> MemberResult:
+    table = member.name.table or ""
+    label = member_label(package, member)
+    result = MemberResult(
+        package.name,
+        member.path,
+        FAILED,
+        table=table,
+        course=courses.get(member.name.entity or "", member.name.entity or ""),
+        site=member.name.site or "",
+    )
+    bar = progress(label, member.size)
+    hashing: list[HashingReader] = []
+
+    @contextmanager
+    def open_stream():
+        with open_member(package, member, decryption=options.decryption) as raw:
+            reader = HashingReader(raw)
+            hashing[:] = [reader]
+            # Buffered: the TSV reader iterates lines, and the hash sees every byte once.
+            yield io.BufferedReader(reader, buffer_size=1 << 20)
+
+    def on_progress(rows: int) -> None:
+        bar.update(bytes_read=hashing[0].bytes_read if hashing else 0, rows=rows)
+
+    load_options = LoadOptions(
+        skip_bad_rows=options.skip_bad_rows, max_errors=options.max_errors, on_progress=on_progress
+    )
+    started = timezone.now()
+    clock = time.monotonic()
+    counts: LoadCounts | None = None
+    try:
+        with transaction.atomic():
+            counts = load_member(
+                open_stream=open_stream, spec=table_spec(table), label=label, options=load_options
+            )
+            result.status = WOULD_LOAD if options.dry_run else LOADED
+            _fill(result, counts)
+            if counts.read == 0 and not counts.unknown_columns:
+                result.status = EMPTY
+                result.message = "header only" if hashing and hashing[0].bytes_read else "zero-length file"
+            if options.dry_run:
+                transaction.set_rollback(True)
+            else:
+                _record(result, package, started, hashing, ImportRecord.LOADED)
+    except (FormatError, FileFailed, PackageError) as error:
+        result.status = FAILED
+        result.message = str(error)
+    except DatabaseError as error:
+        result.status = FAILED
+        result.message = f"{label}: the database refused the rows: {error}"
+    finally:
+        bar.close()
+    result.seconds = time.monotonic() - clock
+    if result.status == FAILED:
+        # The member's rows are rolled back, but its rejects say what was wrong with them.
+        result.inserted = result.updated = result.unchanged = 0
+        if not options.dry_run:
+            with transaction.atomic():
+                _record(result, package, started, hashing, ImportRecord.FAILED)
+    return result
+
+
+def _fill(result: MemberResult, counts: LoadCounts) -> None:
+    result.read = counts.read
+    result.inserted = counts.inserted
+    result.updated = counts.updated
+    result.unchanged = counts.unchanged
+    result.rejected = counts.rejected
+    result.rejects = counts.rejects
+    if counts.course_id:
+        result.course = counts.course_id
+    if counts.unknown_columns:
+        result.message = f"ignored unknown column(s): {', '.join(counts.unknown_columns)}"
+
+
+def _record(
+    result: MemberResult, package: Package, started: Any, hashing: list[HashingReader], outcome: str
+) -> None:
+    ImportRecord.objects.create(
+        package=package.name,
+        package_date=package.date,
+        member=result.member,
+        table=result.table,
+        course_id=result.course,
+        site=result.site,
+        checksum=hashing[0].sha256.hexdigest() if hashing else "",
+        rows_read=result.read,
+        inserted=result.inserted,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        started=started,
+        finished=timezone.now(),
+        outcome=outcome,
+        message=result.message,
+    )
+
+
+def _load_in_worker(args: tuple[Package, Member, ImportOptions, dict[str, str]]) -> MemberResult:
+    package, member, options, courses = args
+    try:
+        return _load_one(package, member, options, courses, lambda label, total: _NoProgress())
+    finally:
+        connections.close_all()
+
+
+def _load_parallel(
+    package: Package, members: list[Member], options: ImportOptions, courses: dict[str, str], jobs: int
+) -> list[MemberResult]:
+    """Load independent members in ``jobs`` worker processes, each with its own connection."""
+    if not members:
+        return []
+    connections.close_all()  # a forked worker must open its own connection, not share ours
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(members)), mp_context=context) as pool:
+        return list(pool.map(_load_in_worker, [(package, m, options, courses) for m in members]))
+
+
+__all__ = [
+    "SITE_CHOICES",
+    "ImportOptions",
+    "ImportSummary",
+    "MemberResult",
+    "Progress",
+    "import_packages",
+]

@@ -1,0 +1,609 @@
+"""Load one table member of a package into its table: validate, convert and upsert every row.
+
+The caller holds the transaction; this module reads the member once, as a stream, and writes:
+
+- on MySQL/MariaDB through ``LOAD DATA LOCAL INFILE`` fed from a named pipe that a thread fills
+  with validated, normalised rows (the rows go straight into the table when it holds nothing of
+  this course yet, else into a temporary table that is merged with one ``INSERT ... ON DUPLICATE
+  KEY UPDATE``); servers that refuse ``LOCAL INFILE`` get multi-row inserts instead;
+- on SQLite through batched ``executemany`` upserts that leave unchanged rows untouched.
+
+Either way memory is bounded by one batch, never by the file.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, NamedTuple
+
+from django.db import DatabaseError, IntegrityError, connection
+
+from ..errors import FormatError, PackageError
+from ..package.tsv import Record, TsvReader
+from .tables import TableSpec, converter, default_value, not_exported_blocks
+
+BATCH_ROWS = 5_000
+
+
+class Rejected(NamedTuple):
+    """One row that was not loaded, and why (plain values, so it crosses process boundaries)."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: Any
+    reason: str
+    values: list[str | None]
+
+    @classmethod
+    def of(cls, error: FormatError, values: list[str | None]) -> Rejected:
+        return cls(error.file, error.line, error.column, error.value, error.message, values)
+
+
+@dataclass
+class LoadOptions:
+    """How bad rows are handled: fail the file (default) or reject up to ``max_errors`` rows."""
+
+    skip_bad_rows: bool = False
+    max_errors: int = 100
+    on_progress: Callable[[int], None] = lambda rows: None
+
+
+@dataclass
+class LoadCounts:
+    """What loading one member did."""
+
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    course_id: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    # At most max_errors rows, so the list stays small; written out once the file is done.
+    rejects: list[Rejected] = field(default_factory=list)
+
+
+class FileFailed(PackageError):
+    """The member cannot be loaded; its rows must not land."""
+
+
+class _Plan:
+    """The columns of one file: which header positions feed which columns, converted how."""
+
+    def __init__(self, spec: TableSpec, header: tuple[str, ...], *, label: str) -> None:
+        self.spec = spec
+        self.label = label
+        self.positions: list[int] = []
+        self.columns: list[str] = []
+        self.converters: list[Callable[[str | None], Any]] = []
+        self.unknown: list[str] = []
+        seen_columns: set[str] = set()
+        for index, name in enumerate(header):
+            if name in spec.fields:
+                column = spec.fields[name].column
+                if column in seen_columns:
+                    raise FormatError(f"two header columns both give column {column}", file=label, line=1)
+                seen_columns.add(column)
+                self.positions.append(index)
+                self.columns.append(column)
+                self.converters.append(converter(spec, name, connection))
+            elif name not in spec.ignored:
+                self.unknown.append(name)
+        self.header = header
+        missing = [c for c in spec.key if c not in seen_columns]
+        if missing:
+            raise FormatError(
+                f"the header lacks the key column(s) {', '.join(missing)} of {spec.table}",
+                file=label,
+                line=1,
+                value="\t".join(header),
+            )
+        # Columns the file lacks: derived ones, then model defaults (a value the file never had).
+        self.derived: list[tuple[str, int, Callable[[Any], Any]]] = []
+        for column, (source, function) in spec.derived.items():
+            self.derived.append((column, self.columns.index(source), function))
+        self.defaults: list[tuple[str, Any]] = []
+        derived_columns = {column for column, _i, _f in self.derived}
+        for name, f in spec.fields.items():
+            if f.column in seen_columns or f.column in derived_columns or name != f.column:
+                continue
+            if f.primary_key:
+                continue
+            if not (f.null or f.has_default() or f.empty_strings_allowed):
+                raise FormatError(
+                    f"the header lacks column {f.column}, which {spec.table} requires",
+                    file=label,
+                    line=1,
+                    value="\t".join(header),
+                )
+            self.defaults.append((f.column, default_value(f, connection)))
+        self.file_columns = list(self.columns)
+        self.all_columns = self.columns + [c for c, _i, _f in self.derived] + [c for c, _v in self.defaults]
+        self.default_values = [v for _c, v in self.defaults]
+        self.fk = spec.foreign_keys(self.file_columns)
+
+    def convert(self, record: Record) -> list[Any]:
+        values = record.values
+        row = []
+        for position, convert in zip(self.positions, self.converters, strict=True):
+            try:
+                row.append(convert(values[position]))
+            except ValueError as error:
+                raise FormatError(
+                    str(error),
+                    file=self.label,
+                    line=record.line,
+                    column=self.header[position],
+                    value=values[position],
+                ) from None
+        for _column, index, function in self.derived:
+            row.append(function(row[index]))
+        row.extend(self.default_values)
+        return row
+
+
+class _Rows:
+    """Iterate converted rows, routing bad ones to rejects (or failing the file)."""
+
+    def __init__(self, reader: TsvReader, plan: _Plan, options: LoadOptions, counts: LoadCounts) -> None:
+        self.reader = reader
+        self.plan = plan
+        self.options = options
+        self.counts = counts
+        self.course_index = plan.columns.index("course_id") if "course_id" in plan.columns else None
+
+    def reject(self, error: FormatError, values: list[str | None]) -> None:
+        if not self.options.skip_bad_rows:
+            raise FileFailed(str(error))
+        self.counts.rejected += 1
+        if self.counts.rejected > self.options.max_errors:
+            raise FileFailed(
+                f"{self.plan.label}: more than {self.options.max_errors} bad rows (see --max-errors); "
+                f"the last: {error}"
+            )
+        self.counts.rejects.append(Rejected.of(error, values))
+
+    def reject_reference(self, line: int, column: str, value: Any, ref_table: str) -> None:
+        """Reject a row whose foreign key points at no row of ``ref_table``."""
+        message = f"refers to a row that is not in {ref_table} (load that table first)"
+        self.reject(FormatError(message, file=self.plan.label, line=line, column=column, value=value), [])
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        counts = self.counts
+        progress = self.options.on_progress
+        for record in self.reader:
+            counts.read += 1
+            if counts.read % 10_000 == 0:
+                progress(counts.read)
+            if record.error is not None:
+                self.reject(record.error, record.values)
+                continue
+            try:
+                row = self.plan.convert(record)
+            except FormatError as error:
+                self.reject(error, record.values)
+                continue
+            if counts.course_id is None and self.course_index is not None:
+                counts.course_id = row[self.course_index]
+            yield record.line, row
+        progress(counts.read)
+
+
+def load_member(
+    *,
+    open_stream: Callable[[], AbstractContextManager[BinaryIO]],
+    spec: TableSpec,
+    label: str,
+    options: LoadOptions,
+) -> LoadCounts:
+    """Load one member's rows into ``spec.table`` inside the caller's transaction.
+
+    ``open_stream`` opens the member's bytes; it is called again in the rare case where a direct
+    MySQL load has to be redone through the staging table.
+    """
+    if connection.vendor == "mysql":
+        try:
+            return _load_once(open_stream, spec, label, options, direct=True)
+        except _Retry:
+            return _load_once(open_stream, spec, label, options, direct=False)
+    return _load_once(open_stream, spec, label, options, direct=False)
+
+
+def _load_once(
+    open_stream: Callable[[], AbstractContextManager[BinaryIO]],
+    spec: TableSpec,
+    label: str,
+    options: LoadOptions,
+    *,
+    direct: bool,
+) -> LoadCounts:
+    counts = LoadCounts()
+    with open_stream() as stream:
+        reader = TsvReader(stream, file=label, tolerant=options.skip_bad_rows)
+        if not reader.header:
+            return counts
+        plan = _Plan(spec, reader.header, label=label)
+        counts.unknown_columns = plan.unknown
+        rows = _Rows(reader, plan, options, counts)
+        connection.ensure_connection()
+        if connection.vendor == "mysql":
+            _MysqlWriter(plan, counts, options, rows).run(direct=direct)
+        else:
+            _SqliteWriter(plan, counts, options, rows).run()
+    return counts
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _batches(rows: _Rows) -> Iterator[list[tuple[int, list[Any]]]]:
+    batch: list[tuple[int, list[Any]]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prepare_visible_blocks(plan: _Plan, course_ids: set[str]) -> None:
+    """Make sure each course's empty block list exists before grades point at it."""
+    if "visible_blocks_hash" not in plan.all_columns:
+        return
+    from ..models import VisibleBlocks
+
+    for course_id in course_ids:
+        hashed, json_value = not_exported_blocks(course_id)
+        VisibleBlocks.objects.get_or_create(
+            hashed=hashed, defaults={"blocks_json": json_value, "course_id": course_id}
+        )
+
+
+class _SqliteWriter:
+    def __init__(self, plan: _Plan, counts: LoadCounts, options: LoadOptions, rows: _Rows) -> None:
+        self.plan, self.counts, self.options, self.rows = plan, counts, options, rows
+        table = _quote(plan.spec.table)
+        columns = ", ".join(map(_quote, plan.all_columns))
+        marks = ", ".join("?" * len(plan.all_columns))
+        key = ", ".join(map(_quote, plan.spec.key))
+        update = [c for c in plan.file_columns if c not in plan.spec.key]
+        if update:
+            assignments = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in update)
+            changed = " OR ".join(f"{table}.{_quote(c)} IS NOT excluded.{_quote(c)}" for c in update)
+            action = f"DO UPDATE SET {assignments} WHERE {changed}"
+        else:
+            action = "DO NOTHING"
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) {action}"
+        self.table = table
+
+    def _missing_references(
+        self, batch: list[tuple[int, list[Any]]], cursor
+    ) -> dict[int, tuple[str, Any, str]]:
+        """Rows (by index in the batch) whose enforced foreign keys point at nothing."""
+        bad: dict[int, tuple[str, Any, str]] = {}
+        for column, ref_table, ref_column in self.plan.fk:
+            position = self.plan.all_columns.index(column)
+            wanted = {row[position] for _line, row in batch if row[position] is not None}
+            if not wanted:
+                continue
+            found: set[Any] = set()
+            ordered = sorted(wanted)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                cursor.execute(
+                    f"SELECT {_quote(ref_column)} FROM {_quote(ref_table)} "
+                    f"WHERE {_quote(ref_column)} IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update(value for (value,) in cursor.fetchall())
+            for index, (_line, row) in enumerate(batch):
+                if row[position] is not None and row[position] not in found and index not in bad:
+                    bad[index] = (column, row[position], ref_table)
+        return bad
+
+    def run(self) -> None:
+        raw = connection.connection
+        cursor = raw.cursor()  # the driver's cursor: Django's per-query wrapping costs too much here
+        (before,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
+        changed = 0
+        written = 0
+        seen_courses: set[str] = set()
+        course_position = (
+            self.plan.all_columns.index("course_id") if "course_id" in self.plan.all_columns else None
+        )
+        for batch in _batches(self.rows):
+            bad = self._missing_references(batch, cursor) if self.plan.fk else {}
+            for index in sorted(bad, reverse=True):
+                line, _row = batch.pop(index)
+                self.rows.reject_reference(line, *bad[index])
+            if course_position is not None:
+                new = {row[course_position] for _line, row in batch} - seen_courses
+                if new:
+                    _prepare_visible_blocks(self.plan, new)
+                    seen_courses |= new
+            changes = raw.total_changes  # rows inserted or actually updated by this batch alone
+            self._write(cursor, batch)
+            changed += raw.total_changes - changes
+            written += len(batch)
+        (after,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
+        self.counts.inserted = after - before
+        self.counts.updated = changed - self.counts.inserted
+        self.counts.unchanged = written - changed
+
+    def _write(self, cursor, batch: list[tuple[int, list[Any]]]) -> None:
+        cursor.execute("SAVEPOINT edx_schema_batch")
+        try:
+            cursor.executemany(self.sql, [row for _line, row in batch])
+        except IntegrityError_sqlite as error:
+            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_batch")
+            self._write_one_by_one(cursor, batch, error)
+        cursor.execute("RELEASE SAVEPOINT edx_schema_batch")
+
+    def _write_one_by_one(self, cursor, batch: list[tuple[int, list[Any]]], error: Exception) -> None:
+        """Find the rows that break a constraint (rare): reject them, write the others."""
+        for line, row in batch:
+            try:
+                cursor.execute(self.sql, row)
+            except IntegrityError_sqlite as row_error:
+                self.rows.reject(
+                    FormatError(
+                        f"conflicts with a row already in {self.plan.spec.table} ({row_error})",
+                        file=self.plan.label,
+                        line=line,
+                        value=row[0],
+                    ),
+                    [],
+                )
+
+
+try:  # the driver's own exception class: the raw connection bypasses Django's wrappers
+    from sqlite3 import IntegrityError as IntegrityError_sqlite
+except ImportError:  # pragma: no cover - Python always has sqlite3
+    IntegrityError_sqlite = IntegrityError  # type: ignore[misc,assignment]
+
+
+_MYSQL_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\0": "\\0"})
+
+
+def _mysql_text(value: Any) -> str:
+    """One value in LOAD DATA's default text format (``\\N`` is NULL)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_MYSQL_ESCAPES)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _local_infile(cursor) -> bool:
+    """Whether both this client and the server allow LOAD DATA LOCAL INFILE."""
+    settings_dict = connection.settings_dict
+    if not settings_dict.get("OPTIONS", {}).get("local_infile"):
+        return False
+    cursor.execute("SELECT @@GLOBAL.local_infile")
+    (enabled,) = cursor.fetchone()
+    return bool(int(enabled))
+
+
+class _Retry(Exception):
+    """The direct load found rows of another course; load through the staging table instead."""
+
+
+class _MysqlWriter:
+    def __init__(self, plan: _Plan, counts: LoadCounts, options: LoadOptions, rows: _Rows) -> None:
+        self.plan, self.counts, self.options, self.rows = plan, counts, options, rows
+        self.table = _quote(plan.spec.table)
+
+    # -- the producer: a thread that validates rows and writes them into the pipe ---------------
+
+    def _produce(
+        self, pipe: str, first: queue.Queue, failure: list[BaseException], *, line_column: bool
+    ) -> None:
+        announced = False
+        try:
+            rows = iter(self.rows)
+            head = next(rows, None)
+            first.put(head)
+            announced = True
+            with open(pipe, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+                if head is None:
+                    return
+                write = out.write
+                fields = _mysql_text
+                for line, row in _chain(head, rows):
+                    text = "\t".join(map(fields, row))
+                    write(f"{text}\t{line}\n" if line_column else f"{text}\n")
+        except BaseException as error:  # handed to the main thread, which re-raises it
+            failure.append(error)
+            if not announced:
+                first.put(None)
+            _drain_pipe_writer(pipe)
+
+    def run(self, *, direct: bool) -> None:
+        # Loading straight into the table is only safe where nothing can be refused on the way:
+        # no enforced foreign keys, and (checked below) no row of this course there yet.
+        direct = (
+            direct and "course_id" in self.plan.columns and not self.plan.fk and not self.plan.spec.derived
+        )
+        with connection.cursor() as cursor:
+            if _local_infile(cursor):
+                self._load(cursor, direct=direct)
+            else:
+                self._insert(cursor)
+
+    def _insert(self, cursor) -> None:
+        """The slower path for servers that refuse LOAD DATA LOCAL: multi-row inserts."""
+        cursor.execute("SAVEPOINT edx_schema_member")
+        try:
+            staging = self._create_staging(cursor)
+            marks = ", ".join(["%s"] * (len(self.plan.all_columns) + 1))
+            columns = ", ".join(map(_quote, [*self.plan.all_columns, "edx_schema_line"]))
+            for batch in _batches(self.rows):
+                cursor.executemany(
+                    f"INSERT INTO {staging} ({columns}) VALUES ({marks})",
+                    [[*row, line] for line, row in batch],
+                )
+            self._merge(cursor, staging)
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
+            raise
+        cursor.execute("RELEASE SAVEPOINT edx_schema_member")
+
+    def _load(self, cursor, *, direct: bool) -> None:
+        with tempfile.TemporaryDirectory(prefix="edx-schema-") as folder:
+            pipe = os.path.join(folder, "rows")
+            os.mkfifo(pipe, 0o600)
+            first: queue.Queue = queue.Queue()
+            failure: list[BaseException] = []
+            producer = threading.Thread(
+                target=self._produce,
+                args=(pipe, first, failure),
+                kwargs={"line_column": not direct},
+                name=f"rows of {self.plan.spec.table}",
+                daemon=True,
+            )
+            producer.start()
+            try:
+                head = first.get()
+                if head is None:
+                    producer.join()
+                    if failure:
+                        raise failure[0]
+                    return  # header only
+                course = self.counts.course_id
+                if direct:
+                    cursor.execute(f"SELECT 1 FROM {self.table} WHERE course_id = %s LIMIT 1", [course])
+                    direct = cursor.fetchone() is None
+                cursor.execute("SAVEPOINT edx_schema_member")
+                try:
+                    if direct:
+                        self._direct(cursor, pipe, producer, failure)
+                    else:
+                        self._staged(cursor, pipe, producer, failure)
+                except BaseException:
+                    _drain_pipe_reader(pipe)
+                    producer.join()
+                    cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
+                    raise
+                cursor.execute("RELEASE SAVEPOINT edx_schema_member")
+            finally:
+                producer.join()
+
+    def _load_data(self, cursor, pipe: str, table: str, columns: list[str]) -> int:
+        names = ", ".join(map(_quote, columns))
+        cursor.execute(
+            f"LOAD DATA LOCAL INFILE %s INTO TABLE {table} CHARACTER SET utf8mb4 "
+            r"FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' "
+            f"({names})",
+            [pipe],
+        )
+        return cursor.rowcount
+
+    def _direct(self, cursor, pipe: str, producer: threading.Thread, failure: list[BaseException]) -> None:
+        loaded = self._load_data(cursor, pipe, self.table, self.plan.all_columns)
+        producer.join()
+        if failure:
+            raise failure[0]
+        expected = self.counts.read - self.counts.rejected
+        if loaded != expected or connection.connection.warning_count():
+            # Some rows collided with rows already there (another course's ids): merge instead.
+            raise _Retry
+        self.counts.inserted = loaded
+
+    def _create_staging(self, cursor) -> str:
+        staging = _quote(f"edx_schema_staging_{self.plan.spec.table}")
+        columns = ", ".join(map(_quote, self.plan.all_columns))
+        cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {staging}")
+        # One CREATE TEMPORARY ... SELECT: unlike ALTER TABLE, it does not commit the transaction.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} (edx_schema_line BIGINT NOT NULL DEFAULT 0) "
+            f"SELECT {columns} FROM {self.table} LIMIT 0"
+        )
+        return staging
+
+    def _staged(self, cursor, pipe: str, producer: threading.Thread, failure: list[BaseException]) -> None:
+        staging = self._create_staging(cursor)
+        self._load_data(cursor, pipe, staging, [*self.plan.all_columns, "edx_schema_line"])
+        producer.join()
+        if failure:
+            raise failure[0]
+        self._merge(cursor, staging)
+
+    def _merge(self, cursor, staging: str) -> None:
+        """Check references, then upsert the staged rows into the table and count the outcome."""
+        plan = self.plan
+        columns = ", ".join(map(_quote, plan.all_columns))
+        self._check_references(cursor, staging)
+        if "visible_blocks_hash" in plan.all_columns:
+            cursor.execute(f"SELECT DISTINCT course_id FROM {staging}")
+            _prepare_visible_blocks(plan, {course for (course,) in cursor.fetchall()})
+        cursor.execute(f"SELECT COUNT(*) FROM {staging}")
+        (staged,) = cursor.fetchone()
+        join = " AND ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in plan.spec.key)
+        cursor.execute(f"SELECT COUNT(*) FROM {staging} s JOIN {self.table} t ON {join}")
+        (existing,) = cursor.fetchone()
+        update = [c for c in plan.file_columns if c not in plan.spec.key]
+        assignments = ", ".join(f"{_quote(c)} = VALUES({_quote(c)})" for c in update or plan.spec.key[:1])
+        cursor.execute(
+            f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM {staging} "
+            f"ORDER BY edx_schema_line ON DUPLICATE KEY UPDATE {assignments}"
+        )
+        affected = cursor.rowcount
+        cursor.execute(f"DROP TEMPORARY TABLE {staging}")
+        # With CLIENT_FOUND_ROWS (Django's default) a row counts 1 if inserted or unchanged and
+        # 2 if updated, so affected - staged is the number of updated rows.
+        updated = max(0, affected - staged)
+        self.counts.inserted = staged - existing
+        self.counts.updated = updated
+        self.counts.unchanged = max(0, existing - updated)
+
+    def _check_references(self, cursor, staging: str) -> None:
+        for column, ref_table, ref_column in self.plan.fk:
+            col, ref = _quote(column), _quote(ref_column)
+            orphan = (
+                f"FROM {staging} s LEFT JOIN {_quote(ref_table)} r ON r.{ref} = s.{col} "
+                f"WHERE s.{col} IS NOT NULL AND r.{ref} IS NULL"
+            )
+            cursor.execute(
+                f"SELECT s.edx_schema_line, s.{_quote(column)} {orphan} ORDER BY s.edx_schema_line LIMIT %s",
+                [self.options.max_errors + 1],
+            )
+            for line, value in cursor.fetchall():
+                self.rows.reject_reference(line, column, value, ref_table)
+            cursor.execute(f"DELETE s {orphan}")
+
+
+def _chain(head: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield head
+    yield from rest
+
+
+def _drain_pipe_writer(pipe: str) -> None:
+    """Unblock a reader waiting for the pipe's writer (the producer failed before opening it)."""
+    try:
+        fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    os.close(fd)
+
+
+def _drain_pipe_reader(pipe: str) -> None:
+    """Unblock a producer waiting for the pipe's reader (the load failed before reading it)."""
+    try:
+        fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    os.close(fd)
+
+
+__all__ = ["DatabaseError", "FileFailed", "LoadCounts", "LoadOptions", "Rejected", "load_member"]

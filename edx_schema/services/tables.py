@@ -1,0 +1,137 @@
+"""How each loaded package table maps onto its model: header names, converters and upsert keys.
+
+Everything is derived from the models, so the loader and the schema cannot drift apart: a
+column's converter comes from its field's type, width and nullability on the target database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ..package import values
+from ..package.names import AUTH_USER_ASKBOT_COLUMNS, LOADED_TABLES
+from ..visible_blocks import blocks_hash, blocks_json
+
+# Constant columns the exporter adds to auth_user for the retired Askbot forum (data_package §3.1).
+ASKBOT_COLUMNS = frozenset(AUTH_USER_ASKBOT_COLUMNS)
+
+# Header names that differ from the column: user_id_map renamed id to user_id in Oct 2022.
+_ALIASES = {"user_id_map": {"user_id": "id"}}
+# Tables whose file has no id: they are keyed by their natural unique key.
+_NATURAL_KEYS = {
+    "grades_persistentcoursegrade": ("course_id", "user_id"),
+    "grades_persistentsubsectiongrade": ("course_id", "user_id", "usage_key"),
+}
+# Columns whose values are course keys or usage keys, checked with edx-opaque-keys. Plain
+# CharFields in the LMS too, but a value that is not a key is a broken file.
+_COURSE_KEY_COLUMNS = {"course_id"}
+_USAGE_KEY_COLUMNS = {
+    "courseware_studentmodule": {"module_id"},
+    "grades_persistentsubsectiongrade": {"usage_key"},
+}
+# Site-wide rows have course_id '' (a generic anonymous user id, for example).
+_BLANK_COURSE_TABLES = {"student_anonymoususerid"}
+
+
+def _model_for_table(table: str) -> type[models.Model]:
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            return model
+    raise LookupError(f"no model for table {table}")
+
+
+@dataclass
+class TableSpec:
+    """The loading plan of one table, independent of any particular file's header."""
+
+    table: str
+    model: type[models.Model]
+    key: tuple[str, ...]
+    fields: dict[str, models.Field] = field(default_factory=dict)  # header name -> field
+    ignored: frozenset[str] = frozenset()
+    # Columns filled from another column's value, for every row (column -> (source, function)).
+    derived: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    @property
+    def has_course(self) -> bool:
+        return "course_id" in self.fields
+
+    def foreign_keys(self, columns: list[str]) -> list[tuple[str, str, str]]:
+        """``(column, referenced table, referenced column)`` for the enforced FKs among ``columns``."""
+        found = []
+        for name in columns:
+            f = self.fields.get(name)
+            if f is not None and f.is_relation and f.db_constraint:
+                target = f.target_field
+                found.append((f.column, target.model._meta.db_table, target.column))
+        return found
+
+
+def not_exported_blocks(course_id: str) -> tuple[str, str]:
+    """``(hashed, blocks_json)`` of the course's empty block list (see VisibleBlocks.not_exported)."""
+    json_value = blocks_json(course_key=course_id, blocks=[])
+    return blocks_hash(json_value), json_value
+
+
+def table_spec(table: str) -> TableSpec:
+    """The spec for one of :data:`~edx_schema.package.names.LOADED_TABLES`."""
+    if table not in LOADED_TABLES:
+        raise LookupError(f"{table} is not a loaded table")
+    model = _model_for_table(table)
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    for header, column in _ALIASES.get(table, {}).items():
+        fields[header] = fields[column]
+    key = _NATURAL_KEYS.get(table, (model._meta.pk.column,))
+    spec = TableSpec(table=table, model=model, key=key, fields=fields)
+    if table == "auth_user":
+        spec.ignored = ASKBOT_COLUMNS
+    if table == "grades_persistentsubsectiongrade":
+        spec.derived["visible_blocks_hash"] = ("course_id", lambda course: not_exported_blocks(course)[0])
+    if table in _NATURAL_KEYS:
+        # The file has no id; the database numbers the rows.
+        del spec.fields[model._meta.pk.column]
+    return spec
+
+
+def converter(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> values.Converter:
+    """The converter for one header column of ``spec`` on ``connection``'s database."""
+    f = spec.fields[header]
+    nullable = f.null
+    internal = f.get_internal_type()
+    if f.is_relation:
+        internal = f.target_field.get_internal_type()
+    if internal in ("AutoField", "BigAutoField", "SmallAutoField") or internal.endswith("IntegerField"):
+        range_type = {"AutoField": "IntegerField", "BigAutoField": "BigIntegerField"}.get(internal, internal)
+        if range_type == "SmallAutoField":
+            range_type = "SmallIntegerField"
+        low, high = connection.ops.integer_field_range(range_type)
+        return values.integer_parser(low=low, high=high, nullable=nullable)
+    if internal == "BooleanField":
+        return values.boolean_parser(nullable=nullable)
+    if internal == "DateTimeField":
+        return values.datetime_parser(nullable=nullable)
+    if internal == "FloatField":
+        return values.float_parser(nullable=nullable)
+    if internal == "UUIDField":
+        return values.uuid_parser(nullable=nullable, prepare=lambda u: f.get_db_prep_value(u, connection))
+    max_length = getattr(f, "max_length", None)
+    if header in _COURSE_KEY_COLUMNS:
+        return values.course_key_parser(
+            max_length=max_length, nullable=nullable, blank=spec.table in _BLANK_COURSE_TABLES
+        )
+    if header in _USAGE_KEY_COLUMNS.get(spec.table, ()):
+        return values.usage_key_parser(max_length=max_length, nullable=nullable)
+    return values.text_parser(max_length=max_length, nullable=nullable)
+
+
+def default_value(f: models.Field, connection: BaseDatabaseWrapper) -> Any:
+    """The database value a column gets when the file does not have it (its model default)."""
+    value = f.get_default()
+    if isinstance(value, bool):
+        return int(value)
+    return f.get_db_prep_save(value, connection)
