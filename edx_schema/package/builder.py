@@ -171,6 +171,8 @@ def build_package(
     ``as_zip`` writes ``{org}-{date}.zip`` (directory entries included, zip64 when needed);
     ``recipients`` encrypts every member to those keys (binary OpenPGP, ``.gpg`` appended).
     """
+    if spec.problems < HOMEWORK_SUBSECTIONS + 1:
+        raise PackageError(f"a package needs at least {HOMEWORK_SUBSECTIONS + 1} problems per course")
     name = f"{spec.org.lower()}-{spec.date.isoformat()}"
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="edx-schema-build-") as scratch:
@@ -226,12 +228,19 @@ def _encrypt_all(folder: Path, recipients: Sequence[str], gnupghome: str | None)
 
 
 def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
-    rng = random.Random(spec.seed)
-    base = datetime.datetime(spec.date.year, spec.date.month, spec.date.day) - datetime.timedelta(days=120)
+    def rng_for(*parts: object) -> random.Random:
+        # One generator per row's identity, not one for the whole package: week 2 then differs
+        # from week 1 only where the snapshot says it should.
+        return random.Random(":".join(map(str, (spec.seed, *parts))))
+
+    # Counted from week 1's date, so that rows which did not change keep their timestamps.
+    first_week = spec.date - datetime.timedelta(days=7 * (spec.week - 1))
+    base = datetime.datetime(first_week.year, first_week.month, first_week.day) - datetime.timedelta(days=120)
     learners = spec.learners + (spec.week - 1) * max(1, spec.learners // 10)
     users = []
     for index in range(learners):
         user_id = 10 + index
+        rng = rng_for("user", user_id)
         first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
         users.append(
             {
@@ -332,7 +341,7 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
                         course_index * 100_000 + u["id"],
                         u["id"],
                         course.key,
-                        _dt(base, rng, days=10),
+                        _dt(base, rng_for(course.key, "enrolled", u["id"]), days=10),
                         0 if u["id"] % 9 == 0 else 1,
                         ("audit", "verified", "honor")[u["id"] % 3],
                     ]
@@ -380,7 +389,7 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
                 ),
             ),
         )
-        grades = _grades(course, enrolled, spec, rng, base)
+        grades = _grades(course, enrolled, spec, base, rng_for)
         add(
             "courseware_studentmodule",
             _write_studentmodule(
@@ -429,8 +438,8 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
                         hashlib.md5(f"v{u['id']}{course.key}".encode()).hexdigest(),
                         hashlib.md5(f"d{u['id']}{course.key}".encode()).hexdigest(),
                         f"{u['first']} {u['last']}",
-                        _dt(base, rng),
-                        _dt(base, rng),
+                        _dt(base, rng_for(course.key, "certificate", u["id"])),
+                        _dt(base, rng_for(course.key, "certificate", u["id"])),
                         "",
                         "verified",
                     ]
@@ -504,7 +513,7 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
                 ),
             ),
         )
-        _write_ora(folder / "ora", course, course_index, enrolled, rng, base, add)
+        _write_ora(folder / "ora", course, course_index, enrolled, base, add, rng_for)
         _write_structure(folder, course, spec)
         _write_olx(folder, course, spec)
         with open(folder / f"{course.entity}-prod.mongo", "w", encoding="utf-8") as forum:
@@ -529,30 +538,36 @@ def _anon(user_id: int, course_key: str) -> str:
     return hashlib.md5(f"secret{user_id}{course_key}".encode()).hexdigest()
 
 
+HOMEWORK_SUBSECTIONS = 3  # GRADING_POLICY's Homework min_count
+
+
 def _subsection_names(spec: PackageSpec) -> list[str]:
-    """Homework sequentials of two problems each, then the final exam's."""
-    homework = max(1, (spec.problems - 1) // 2)
-    return [f"hw{index + 1}" for index in range(homework)] + ["final_exam"]
+    """Three homework sequentials, then the final exam's."""
+    return [f"hw{index + 1}" for index in range(HOMEWORK_SUBSECTIONS)] + ["final_exam"]
 
 
 def _problem_subsection(spec: PackageSpec, problem: int) -> str:
-    names = _subsection_names(spec)
-    return names[min(problem // 2, len(names) - 2)] if problem < spec.problems - 1 else names[-1]
+    """The last problem is the final exam; the others are dealt round the homework."""
+    if problem == spec.problems - 1:
+        return "final_exam"
+    return f"hw{problem % HOMEWORK_SUBSECTIONS + 1}"
 
 
 def _grades(
-    course: Course, enrolled: list[dict], spec: PackageSpec, rng: random.Random, base: datetime.datetime
+    course: Course, enrolled: list[dict], spec: PackageSpec, base: datetime.datetime, rng_for
 ) -> dict[int, dict]:
     """Per learner: each problem's score, subsection totals and a course grade by the policy."""
     result = {}
     for user in enrolled:
+        rng = rng_for(course.key, "grades", user["id"])
         scores = []
+        changed = []
         for problem in range(spec.problems):
-            # Later weeks: learners keep working, so a few scores go up.
             earned = float(rng.choice((0, 1, 1, 2, 2, 2)))
-            if spec.week > 1 and (user["id"] + problem) % 5 == 0:
-                earned = 2.0
-            scores.append(earned)
+            # Later weeks: learners keep working, so a few scores go up.
+            improved = spec.week > 1 and (user["id"] + problem) % 5 == 0 and earned < 2.0
+            scores.append(2.0 if improved else earned)
+            changed.append(improved)
         subsections: dict[str, list[float]] = {}
         for problem, earned in enumerate(scores):
             total = subsections.setdefault(_problem_subsection(spec, problem), [0.0, 0.0])
@@ -560,18 +575,21 @@ def _grades(
             total[1] += 2.0
         homework = sorted(e / p for name, (e, p) in subsections.items() if name != "final_exam")
         kept = homework[1:] if len(homework) > 1 else homework
-        hw = sum(kept) / max(len(kept), 3)
+        hw = sum(kept) / (HOMEWORK_SUBSECTIONS - 1)  # min_count - drop_count, as the LMS divides
         exam = subsections["final_exam"][0] / subsections["final_exam"][1]
         percent = round(0.75 * hw + 0.25 * exam + 1e-12, 2)
         created = _dt(base, rng)
+        first_modified = datetime.datetime.fromisoformat(created) + datetime.timedelta(days=1)
+        later = first_modified + datetime.timedelta(days=7 * (spec.week - 1))
         result[user["id"]] = {
             "scores": scores,
+            "problem_modified": [str(later if c else first_modified) for c in changed],
             "subsections": {name: (e, p) for name, (e, p) in subsections.items()},
             "percent": percent,
             "letter": "Pass" if percent >= 0.6 else "",
             "passed": created if percent >= 0.6 else None,
             "created": created,
-            "modified": str(datetime.datetime.fromisoformat(created) + datetime.timedelta(days=spec.week)),
+            "modified": str(later if any(changed) else first_modified),
         }
     return result
 
@@ -592,11 +610,10 @@ def _write_studentmodule(
     created = str(base)
     with open(folder / name, "w", encoding="utf-8", newline="\n") as out:
         out.write("\t".join(STUDENTMODULE_HEADER) + "\n")
-        row_id = course_index * 10**9
         for user in enrolled:
-            modified = grades[user["id"]]["modified"]
+            modified_at = grades[user["id"]]["problem_modified"]
             for problem, earned in enumerate(grades[user["id"]]["scores"]):
-                row_id += 1
+                row_id = course_index * 10**10 + user["id"] * spec.problems + problem + 1  # stable by week
                 state = json.dumps(
                     {
                         "attempts": 1 + problem % 3,
@@ -617,7 +634,7 @@ def _write_studentmodule(
                     state,
                     earned,
                     created,
-                    modified,
+                    modified_at[problem],
                     2.0,
                     "na",
                     course.key,
@@ -632,9 +649,9 @@ def _write_ora(
     course: Course,
     course_index: int,
     enrolled: list[dict],
-    rng: random.Random,
     base: datetime.datetime,
     add,
+    rng_for,
 ) -> None:
     if course.legacy:
         return  # ORA tables only exist for courses that use open-response assessments
@@ -679,8 +696,8 @@ def _write_ora(
                     course_index * 100_000 + u["id"],
                     hashlib.md5(f"s{u['id']}{course.key}".encode()).hexdigest(),
                     1,
-                    _dt(base, rng),
-                    _dt(base, rng),
+                    _dt(base, rng_for(course.key, "submitted", u["id"])),
+                    _dt(base, rng_for(course.key, "submitted", u["id"])),
                     json.dumps({"parts": [{"text": f"My essay, by learner {u['id']}.\nSecond line."}]}),
                     course_index * 100_000 + u["id"],
                     "A",
@@ -710,7 +727,7 @@ def _write_ora(
                     course_index * 100_000 + u["id"],
                     u["id"] % 4,
                     3,
-                    _dt(base, rng),
+                    _dt(base, rng_for(course.key, "scored", u["id"])),
                     0,
                 ]
                 for u in learners

@@ -151,7 +151,8 @@ def parse_member_name(path: str) -> MemberName:
 def course_entity(*, org: str, course: str, run: str) -> str:
     """The ``{Org}-{course}-{run}`` part the exporter puts in member names for a course key.
 
-    Characters beyond ASCII become ``_``, as the exporter has done since 2019.
+    Characters beyond ASCII become ``_``, as the exporter has done since 2019 (its test is
+    ``ord(c) > 128``, so U+0080 itself is kept, and is kept here too).
     """
     return re.sub(r"[^\x00-\x80]", "_", "-".join((org, course, run)))
 

@@ -10,15 +10,15 @@ Pure: no Django import.
 from __future__ import annotations
 
 import datetime
-import errno
 import hashlib
 import io
 import os
+import select
 import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -141,6 +141,8 @@ class Decryption:
         """
         import gnupg  # imported here: only encrypted packages need gpg installed
 
+        if self.passphrase is not None and ("\n" in self.passphrase or "\r" in self.passphrase):
+            raise PackageError(f"{label}: the passphrase contains a line break; gpg cannot take it")
         try:
             gpg = gnupg.GPG(gnupghome=self.gnupghome)
         except (OSError, ValueError, RuntimeError) as error:
@@ -149,6 +151,9 @@ class Decryption:
             pipe = os.path.join(folder, "plaintext")
             os.mkfifo(pipe, 0o600)
             outcome: dict[str, object] = {}
+            finished = threading.Event()
+            # Open our end first, so that gpg's open never waits, and even if gpg never opens it.
+            reader = _PipeReader(pipe, writer_finished=finished)
 
             def run() -> None:
                 try:
@@ -161,18 +166,23 @@ class Decryption:
                 except Exception as error:  # reported to the reader below
                     outcome["error"] = error
                 finally:
-                    _release_reader(pipe)
+                    finished.set()
 
             worker = threading.Thread(target=run, name=f"gpg {label}", daemon=True)
             worker.start()
             try:
-                with open(pipe, "rb") as plaintext:
+                with io.BufferedReader(reader, buffer_size=1 << 20) as plaintext:
                     yield plaintext
                     # Drain in chunks: gpg reports its status only once it has written everything.
                     while complete and plaintext.read(1 << 20):
                         pass
             finally:
-                worker.join()
+                reader.close()
+                # If we stopped before gpg opened its end, its open() now waits for a reader:
+                # give it one that closes at once, so that gpg fails on write and exits.
+                while worker.is_alive():
+                    _touch_read_end(pipe)
+                    worker.join(0.05)
             if not complete:
                 return
             result = outcome.get("result")
@@ -180,25 +190,59 @@ class Decryption:
                 status = getattr(result, "status", None) or outcome.get("error") or "unknown error"
                 stderr = (getattr(result, "stderr", "") or "").lower()
                 hint = ""
-                if "no secret key" in stderr or "no_seckey" in stderr:
-                    hint = " (no secret key for it in the keyring: check --gnupghome)"
-                elif "passphrase" in stderr:
+                # gpg reports a bad passphrase as "no secret key" as well: look at the passphrase first.
+                if "bad passphrase" in stderr or "bad_passphrase" in stderr or "missing_passphrase" in stderr:
                     hint = " (wrong or missing passphrase: see --passphrase-file)"
+                elif "no secret key" in stderr or "no_seckey" in stderr:
+                    hint = " (no secret key for it in the keyring: check --gnupghome)"
                 raise PackageError(f"{label}: gpg could not decrypt it: {status}{hint}")
 
 
-def _release_reader(pipe: str) -> None:
-    """Open and close the pipe's write end, so a reader still waiting in open() sees end-of-file.
+class _PipeReader(io.RawIOBase):
+    """The read end of a named pipe whose writer opens it late, or never (if gpg fails first).
 
-    If gpg failed before opening its output, the reader would otherwise wait forever.
+    Opened non-blocking, so that opening never waits: end-of-file is only believed once a writer
+    has been seen, or once the writer's thread has finished.
     """
-    try:
-        fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as error:
-        if error.errno not in (errno.ENXIO, errno.ENOENT):  # no reader left: nothing to release
-            raise
-        return
-    os.close(fd)
+
+    def __init__(self, path: str, *, writer_finished: threading.Event) -> None:
+        self._path = path
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self._finished = writer_finished
+        self._connected = False
+
+    @property
+    def name(self) -> str:
+        return self._path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while True:
+            try:
+                data = os.read(self._fd, len(buffer))
+            except BlockingIOError:  # a writer is there and has nothing more yet
+                self._connected = True
+                select.select([self._fd], [], [], 1.0)
+                continue
+            if data:
+                self._connected = True
+                buffer[: len(data)] = data
+                return len(data)
+            if self._connected or self._finished.is_set():
+                return 0
+            self._finished.wait(0.01)  # no writer yet: gpg is still starting
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _touch_read_end(pipe: str) -> None:
+    with suppress(OSError):  # gone already: nothing is waiting
+        os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 Converter = Callable[[str | None], Any]
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
-_ZERO_DATETIME = "0000-00-00 00:00:00"
+_ZERO_DATETIME = re.compile(r"0000-00-00 00:00:00(?:\.0{1,6})?")
 _CACHE_LIMIT = 100_000
 
 
@@ -56,7 +56,9 @@ def float_parser(*, nullable: bool) -> Converter:
             value = float(text)
         except ValueError:
             raise ValueError("not a number") from None
-        if not math.isfinite(value) or "_" in text:
+        if "_" in text:
+            raise ValueError("not a number")
+        if not math.isfinite(value):
             raise ValueError("not a finite number")
         return value
 
@@ -85,7 +87,7 @@ def datetime_parser(*, nullable: bool) -> Converter:
     """
 
     def convert(text: str | None) -> str | None:
-        if text is None or text == _ZERO_DATETIME:
+        if text is None or (text[:4] == "0000" and _ZERO_DATETIME.fullmatch(text)):
             if text is not None and not nullable:
                 raise ValueError("the zero date 0000-00-00 in a column that cannot be NULL")
             return _null(nullable)

@@ -382,9 +382,7 @@ def _load_one(
             if counts.read == 0 and not counts.unknown_columns:
                 result.status = EMPTY
                 result.message = "header only" if hashing and hashing[0].bytes_read else "zero-length file"
-            if options.dry_run:
-                transaction.set_rollback(True)
-            else:
+            if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 _record(result, package, started, hashing, ImportRecord.LOADED)
     except (FormatError, FileFailed, PackageError) as error:
         result.status = FAILED

@@ -415,9 +415,9 @@ class _MysqlWriter:
             head = next(rows, None)
             first.put(head)
             announced = True
+            if head is None:
+                return  # header only: nobody will open the pipe's other end
             with open(pipe, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-                if head is None:
-                    return
                 write = out.write
                 fields = _mysql_text
                 for line, row in _chain(head, rows):

@@ -12,6 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from ..package import values
 from ..package.names import AUTH_USER_ASKBOT_COLUMNS, LOADED_TABLES
@@ -109,7 +110,8 @@ def converter(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> 
         range_type = {"AutoField": "IntegerField", "BigAutoField": "BigIntegerField"}.get(internal, internal)
         if range_type == "SmallAutoField":
             range_type = "SmallIntegerField"
-        low, high = connection.ops.integer_field_range(range_type)
+        # The ranges of the LMS's MySQL columns, on every backend (SQLite would take anything).
+        low, high = BaseDatabaseOperations.integer_field_ranges[range_type]
         return values.integer_parser(low=low, high=high, nullable=nullable)
     if internal == "BooleanField":
         return values.boolean_parser(nullable=nullable)

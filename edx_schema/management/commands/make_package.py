@@ -45,8 +45,8 @@ class Command(BaseCommand):
         for name in ("courses", "learners", "problems", "week"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1, not {options[name]}.")
-        if options["problems"] < 3:
-            raise CommandError("--problems must be at least 3 (homework and a final exam).")
+        if options["problems"] < 4:
+            raise CommandError("--problems must be at least 4 (three homework and a final exam).")
         spec = PackageSpec(
             org=options["org"],
             date=date,

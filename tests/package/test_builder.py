@@ -1,0 +1,151 @@
+"""The synthetic package builder: reproducible bytes, in the format the reader expects."""
+
+import io
+import json
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from edx_schema.package import builder
+from edx_schema.package.builder import PackageSpec, build_package, default_courses
+from edx_schema.package.names import parse_member_name
+from edx_schema.package.source import open_member, open_package
+from edx_schema.package.tsv import TsvReader
+
+SPEC = PackageSpec(learners=6, problems=4)
+NAME = "universityx-2024-11-17"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_package(spec=SPEC, output=tmp_path_factory.mktemp("built"))
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_the_folder_is_named_org_date(built):
+    assert built.path.name == NAME
+    assert built.path.is_dir()
+    package = open_package(built.path)
+    assert package.name == NAME
+    assert package.date == SPEC.date
+
+
+def test_two_builds_give_the_same_bytes(tmp_path, built):
+    again = build_package(spec=SPEC, output=tmp_path / "second")
+    first, second = files_of(built.path), files_of(again.path)
+    assert sorted(first) == sorted(second)
+    assert len(first) > 20
+    for path, data in first.items():
+        assert second[path] == data, path
+    assert again.rows == built.rows
+
+
+def test_another_seed_gives_other_bytes(tmp_path, built):
+    other = build_package(spec=PackageSpec(learners=6, problems=4, seed=2), output=tmp_path)
+    assert files_of(other.path) != files_of(built.path)
+
+
+def test_two_zip_builds_are_byte_identical(tmp_path):
+    first = build_package(spec=SPEC, output=tmp_path / "a", as_zip=True)
+    second = build_package(spec=SPEC, output=tmp_path / "b", as_zip=True)
+    assert first.path.name == f"{NAME}.zip"
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_the_zip_holds_the_same_members_as_the_folder(tmp_path, built):
+    zipped = build_package(spec=SPEC, output=tmp_path, as_zip=True)
+    package = open_package(zipped.path)
+    assert package.kind == "zip"
+    assert package.name == NAME
+    folder = files_of(built.path)
+    assert [m.path for m in package.members] == sorted(folder)
+    for member in package.members:
+        with open_member(package, member) as stream:
+            assert stream.read() == folder[member.path], member.path
+
+
+def test_every_table_reads_with_its_header_and_row_count(built):
+    package = open_package(built.path)
+    tables = [m for m in package.members if m.path.endswith(".sql")]
+    assert any(m.path.startswith("ora/") for m in tables)
+    counted: Counter[str] = Counter()
+    for member in tables:
+        with open_member(package, member) as stream:
+            reader = TsvReader(stream, file=member.path)
+            records = list(reader)
+        assert reader.header, member.path
+        assert all(len(r.values) == len(reader.header) for r in records), member.path
+        counted[member.name.table] += len(records)
+        if member.name.table == "auth_user":
+            assert list(reader.header) == builder.AUTH_USER_HEADER
+        elif member.name.table == "auth_userprofile":
+            assert list(reader.header) == builder.PROFILE_HEADER
+        elif member.name.table == "courseware_studentmodule":
+            assert list(reader.header) == builder.STUDENTMODULE_HEADER
+        else:
+            assert reader.header[0] in ("id", "hash_id", "course_id"), member.path
+    # Every table the builder reports rows for holds exactly that many records.
+    assert {table: counted[table] for table in built.rows} == built.rows
+    assert counted["wiki_article"] == 0
+    # One studentmodule row per learner and problem: every learner is in the first course, every
+    # other learner in the second.
+    assert built.rows["courseware_studentmodule"] == (6 + 3) * 4
+    assert built.rows["auth_user"] == 6 + 3
+
+
+def test_escaped_values_survive_the_round_trip(built):
+    package = open_package(built.path)
+    member = next(m for m in package.members if m.name.table == "auth_userprofile")
+    with open_member(package, member) as stream:
+        reader = TsvReader(stream, file=member.path)
+        rows = [dict(zip(reader.header, r.values, strict=True)) for r in reader]
+    addresses = {row["mailing_address"] for row in rows}
+    assert "12 Main St\r\nApt 4\tRear" in addresses
+    assert None in {row["goals"] for row in rows}
+    assert "Learn \\ teach\nand more" in {row["goals"] for row in rows}
+
+
+def test_the_olx_holds_the_grading_policy(built):
+    package = open_package(built.path)
+    olx = [m for m in package.members if m.name.kind == "course_olx"]
+    courses = {c.entity: c for c in default_courses(SPEC.org, SPEC.courses)}
+    assert sorted(m.name.entity for m in olx) == sorted(courses)
+    for member in olx:
+        run = courses[member.name.entity].run
+        with open_member(package, member) as stream, tarfile.open(fileobj=io.BytesIO(stream.read())) as tar:
+            policies = [n for n in tar.getnames() if n.endswith(f"/policies/{run}/grading_policy.json")]
+            assert len(policies) == 1, tar.getnames()
+            assert json.load(tar.extractfile(policies[0])) == builder.GRADING_POLICY
+
+
+def test_each_course_structure_has_exactly_one_course_block(built):
+    package = open_package(built.path)
+    structures = [m for m in package.members if m.name.kind == "course_structure"]
+    assert len(structures) == SPEC.courses
+    for member in structures:
+        with open_member(package, member) as stream:
+            blocks = json.load(stream)
+        courses = [key for key, block in blocks.items() if block["category"] == "course"]
+        assert len(courses) == 1, member.path
+        # Every child the structure names is itself a block of the structure.
+        children = {child for block in blocks.values() for child in block["children"]}
+        assert children <= set(blocks)
+        assert courses[0] not in children
+
+
+def test_every_member_the_builder_writes_is_recognised(built):
+    paths = list(files_of(built.path))
+    names = [parse_member_name(path) for path in paths]
+    assert [n.path for n in names if n.kind == "unknown"] == []
+    kinds = Counter(n.kind for n in names)
+    assert kinds["course_structure"] == kinds["course_olx"] == kinds["forum"] == SPEC.courses
+    loaded = {n.table for n in names if n.loaded}
+    assert set(built.rows) <= loaded
+    assert {"wiki_article"} == {n.table for n in names if n.kind == "table" and not n.loaded}

@@ -1,0 +1,398 @@
+"""Importing data packages: exact values, idempotent upserts, weekly snapshots, atomic files, bad rows.
+
+Every test runs on SQLite and on MariaDB (LOAD DATA LOCAL INFILE there).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import OperationalError
+
+from edx_schema.errors import PackageError
+from edx_schema.models import (
+    CourseEnrollment,
+    GeneratedCertificate,
+    ImportRecord,
+    PersistentCourseGrade,
+    PersistentSubsectionGrade,
+    Score,
+    StudentModule,
+    Submission,
+    UserIdMap,
+    UserProfile,
+    VisibleBlocks,
+)
+from edx_schema.package.builder import PackageSpec, build_package
+from edx_schema.package.names import course_entity
+from edx_schema.services import importer, loader
+from edx_schema.services.importer import ImportOptions, import_packages
+
+pytestmark = pytest.mark.django_db
+
+SPEC = PackageSpec(learners=8, problems=4)
+COURSE = "course-v1:UniversityX+CS-101x+3T2024"
+LEGACY = "UniversityX/HIST.2x/2013_Spring"
+PREFIX = "UniversityX-CS-101x-3T2024-"
+SUFFIX = "-prod-analytics.sql"
+
+
+def run(*paths, **options):
+    return import_packages(paths=paths, options=ImportOptions(**options))
+
+
+def by_member(summary):
+    return {r.member: r for r in summary.results}
+
+
+def write_member(folder: Path, table: str, text: str | bytes, *, prefix: str = PREFIX) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{prefix}{table}{SUFFIX}"
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+USERS = (
+    "id\tusername\tfirst_name\tlast_name\temail\tpassword\tis_staff\tis_active\tis_superuser\tlast_login\t"
+    "date_joined\tstatus\temail_key\tavatar_type\tcountry\tshow_country\tdate_of_birth\tinteresting_tags\t"
+    "ignored_tags\temail_tag_filter_strategy\tdisplay_tag_filter_strategy\tconsecutive_days_visit_count\n"
+    "7\tada\tAda\tNULL\tada@example.org\t\t0\t1\t0\tNULL\t2013-02-01 10:00:00\t"
+    "\tNULL\t\t\t0\tNULL\t\t\t0\t0\t0\n"
+    "8\tbo\tBo\tO'Neil\tbo@example.org\t\t1\t1\t0\t2014-05-06 07:08:09.5\t2013-02-01 10:00:00.123456\t"
+    "\tNULL\t\t\t0\tNULL\t\t\t0\t0\t0\n"
+)
+
+
+def users_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "universityx-2024-01-07"
+    write_member(folder, "auth_user", USERS)
+    return folder
+
+
+# -- the whole sample package ---------------------------------------------------------------------
+
+
+def test_a_package_loads_every_table_exactly(tmp_path):
+    built = build_package(spec=SPEC, output=tmp_path, as_zip=True)
+    summary = run(built.path)
+    assert summary.ok
+    loaded = {}
+    for result in summary.results:
+        if result.status == importer.LOADED:
+            loaded[result.table] = loaded.get(result.table, 0) + result.read
+    assert loaded == {table: rows for table, rows in built.rows.items() if rows}
+    assert StudentModule.objects.count() == built.rows["courseware_studentmodule"]
+    assert PersistentSubsectionGrade.objects.count() == built.rows["grades_persistentsubsectiongrade"]
+    assert Submission.objects.count() == Score.objects.count() == built.rows["submissions_submission"]
+    # Users shared by both courses are stored once.
+    assert User.objects.count() == SPEC.learners
+    # Each member is recorded, with its course read from the file and a checksum.
+    record = ImportRecord.objects.get(member=f"{PREFIX}auth_user{SUFFIX}")
+    assert record.package == "universityx-2024-11-17"
+    assert record.package_date == datetime.date(2024, 11, 17)
+    assert record.course_id == COURSE
+    assert record.outcome == ImportRecord.LOADED
+    assert len(record.checksum) == 64
+    assert record.inserted == SPEC.learners
+    # Skipped members are reported, not errors.
+    skipped = {r.member: r.message for r in summary.results if r.status == importer.SKIPPED}
+    assert any(m.endswith(".mongo") for m in skipped)
+    assert any("wiki_article" in m for m in skipped)
+    assert any(m.endswith("course_structure-prod-analytics.json") for m in skipped)
+
+
+def test_values_survive_exactly(tmp_path):
+    built = build_package(spec=SPEC, output=tmp_path)
+    run(built.path)
+    module = StudentModule.objects.filter(course_id=COURSE).order_by("id").first()
+    state = json.loads(module.state)  # the doubled backslashes decode to valid JSON
+    message = next(iter(state["correct_map"].values()))["msg"]
+    assert message == '\n<p class="hint">\tTry</p>'
+    assert next(iter(state["student_answers"].values())) == "x\\y"
+    profile = UserProfile.objects.get(user_id=12)
+    assert profile.mailing_address == "12 Main St\r\nApt 4\tRear"
+    assert profile.goals == "Learn \\ teach\nand more"
+    legacy = StudentModule.objects.filter(course_id=LEGACY).first()
+    assert str(legacy.module_state_key).startswith("i4x://UniversityX/HIST.2x/problem/")
+    grade = PersistentSubsectionGrade.objects.filter(course_id=COURSE).first()
+    assert grade.visible_blocks_id == VisibleBlocks.objects.not_exported(COURSE).hashed
+    # user_id_map: the new header (user_id) and the legacy one (id) land in the same column.
+    assert UserIdMap.objects.filter(user_id=11).exists()
+
+
+def test_importing_twice_changes_nothing(tmp_path):
+    built = build_package(spec=SPEC, output=tmp_path)
+    first = run(built.path)
+    again = run(built.path)
+    assert {r.status for r in again.results if r.table == "auth_user"} == {importer.ALREADY}
+    forced = run(built.path, force=True)
+    assert forced.ok
+    assert forced.total("inserted") == forced.total("updated") == 0
+    assert forced.total("unchanged") == first.total("read")
+    assert ImportRecord.objects.filter(member=f"{PREFIX}auth_user{SUFFIX}").count() == 2
+
+
+def test_next_weeks_snapshot_updates_changed_rows_and_adds_new_ones(tmp_path):
+    week1 = build_package(spec=SPEC, output=tmp_path / "w1")
+    week2_spec = PackageSpec(learners=8, problems=4, week=2, date=datetime.date(2024, 11, 24))
+    week2 = build_package(spec=week2_spec, output=tmp_path / "w2")
+    # Given out of order: they are applied oldest first.
+    summary = run(week2.path, week1.path)
+    assert summary.ok
+    packages = [r.package for r in summary.results if r.status == importer.LOADED]
+    assert packages.index("universityx-2024-11-24") > packages.index("universityx-2024-11-17")
+    results = [r for r in summary.results if r.package == "universityx-2024-11-24" and r.table]
+    studentmodule = next(r for r in results if r.table == "courseware_studentmodule" and COURSE in r.course)
+    assert studentmodule.updated > 0
+    assert studentmodule.inserted > 0
+    assert studentmodule.unchanged > studentmodule.updated
+    assert User.objects.count() == week2_spec.learners + 1  # week 2 adds a learner
+    # The stored rows are week 2's, timestamps included, exactly as in the file.
+    grade = PersistentCourseGrade.objects.get(course_id=COURSE, user_id=10)
+    line = next(
+        row
+        for row in (week2.path / f"{PREFIX}grades_persistentcoursegrade{SUFFIX}").read_text().splitlines()[1:]
+        if row.split("\t")[1] == "10"
+    )
+    assert grade.modified.strftime("%Y-%m-%d %H:%M:%S.%f").startswith(line.split("\t")[7][:19])
+    assert grade.percent_grade == float(line.split("\t")[3])
+
+
+# -- the text format, through a real import ------------------------------------------------------
+
+
+def test_null_empty_string_escapes_and_fractional_datetimes(tmp_path):
+    run(users_folder(tmp_path))
+    ada, bo = User.objects.get(pk=7), User.objects.get(pk=8)
+    assert ada.last_name == "NULL"  # a NOT NULL text column: the bare word was the string
+    assert ada.last_login is None
+    assert ada.password == ""
+    assert bo.last_name == "O'Neil"
+    assert bo.last_login == datetime.datetime(2014, 5, 6, 7, 8, 9, 500000, tzinfo=datetime.UTC)
+    assert bo.date_joined.microsecond == 123456
+
+
+def test_bom_raw_cr_and_old_and_new_profile_headers(tmp_path):
+    folder = users_folder(tmp_path)
+    old = (
+        "\ufeffid\tuser_id\tname\tlanguage\tlocation\tmeta\tcourseware\tgender\tmailing_address\tyear_of_birth\t"
+        "level_of_education\tgoals\tallow_certificate\tcountry\tcity\tbio\tprofile_image_uploaded_at\t"
+        "phone_number\n"
+        "1\t7\tAda\ten\t\t\tcourse.xml\tzz\ta\r\\nb\t1815\tzzz\tNULL\t1\tGB\tNULL\tNULL\tNULL\t555\n"
+    )
+    write_member(folder, "auth_userprofile", old)
+    write_member(
+        folder,
+        "auth_userprofile",
+        "id\tuser_id\tname\tlanguage\tlocation\tmeta\tcourseware\tgender\tmailing_address\tyear_of_birth\t"
+        "level_of_education\tgoals\tcountry\tcity\tbio\tprofile_image_uploaded_at\tstate\n"
+        "2\t8\tBo\ten\t\t\tcourse.xml\tm\t\tNULL\tb\tNULL\tUS\t\tNULL\tNULL\tMA\n",
+        prefix="UniversityX-CS-101x-1T2025-",
+    )
+    summary = run(folder)
+    assert summary.ok, [r.message for r in summary.results]
+    ada = UserProfile.objects.get(user_id=7)
+    # Values outside the documented lists are kept: real data has them.
+    assert (ada.gender, ada.level_of_education) == ("zz", "zzz")
+    assert ada.mailing_address == "a\r\nb"  # a raw CR is data; \n is an escaped newline
+    assert (ada.allow_certificate, ada.phone_number, ada.state) == (True, "555", None)
+    bo = UserProfile.objects.get(user_id=8)
+    assert (bo.state, bo.allow_certificate, bo.year_of_birth) == ("MA", None, None)
+
+
+def test_header_only_zero_length_failed_and_missing_members_are_reported_not_fatal(tmp_path):
+    folder = users_folder(tmp_path)
+    write_member(folder, "student_courseenrollment", "id\tuser_id\tcourse_id\tcreated\tis_active\tmode\n")
+    write_member(folder, "user_id_map", b"")
+    (folder / f"{PREFIX}courseware_studentmodule{SUFFIX}.failed").write_text("Traceback ...\n")
+    summary = run(folder)
+    assert summary.ok
+    results = by_member(summary)
+    assert results[f"{PREFIX}student_courseenrollment{SUFFIX}"].status == importer.EMPTY
+    assert results[f"{PREFIX}student_courseenrollment{SUFFIX}"].message == "header only"
+    assert results[f"{PREFIX}user_id_map{SUFFIX}"].message == "zero-length file"
+    assert results[f"{PREFIX}courseware_studentmodule{SUFFIX}.failed"].status == importer.EXPORT_FAILED
+    missing = {r.table for r in summary.results if r.status == importer.MISSING}
+    assert {"auth_userprofile", "certificates_generatedcertificate"} <= missing
+
+
+def test_a_mysqldump_member_is_refused_with_a_message_that_says_so(tmp_path):
+    folder = users_folder(tmp_path)
+    write_member(folder, "auth_userprofile", "-- MySQL dump 10.13\nCREATE TABLE `auth_userprofile` (\n")
+    summary = run(folder)
+    assert not summary.ok
+    result = by_member(summary)[f"{PREFIX}auth_userprofile{SUFFIX}"]
+    assert result.status == importer.FAILED
+    assert "mysqldump" in result.message
+    assert User.objects.count() == 2  # the other member still loaded
+
+
+def test_unknown_columns_are_reported_and_ignored(tmp_path):
+    folder = users_folder(tmp_path)
+    write_member(
+        folder,
+        "student_courseenrollment",
+        f"id\tuser_id\tcourse_id\tcreated\tis_active\tmode\tshiny_new\n1\t7\t{COURSE}\tNULL\t1\thonor\tx\n",
+    )
+    summary = run(folder)
+    assert summary.ok
+    result = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"]
+    assert "shiny_new" in result.message
+    assert CourseEnrollment.objects.get(pk=1).mode == "honor"
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+ENROLLMENT_HEADER = "id\tuser_id\tcourse_id\tcreated\tis_active\tmode\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "words"),
+    [
+        (f"1\t2147483648\t{COURSE}\tNULL\t1\thonor", "user_id", "out of range"),
+        (f"1\t7x\t{COURSE}\tNULL\t1\thonor", "user_id", "not an integer"),
+        (f"1\t7\t{COURSE}\t2024-02-30 00:00:00\t1\thonor", "created", "not a valid datetime"),
+        (f"1\t7\t{COURSE}\t2024/02/03\t1\thonor", "created", "not a datetime"),
+        (f"1\t7\t{COURSE}\tNULL\t1\t{'m' * 101}", "mode", "longer than the column's 100"),
+        ("1\t7\tnot a course\tNULL\t1\thonor", "course_id", "not a valid course key"),
+        (f"1\t7\t{COURSE}\tNULL\tyes\thonor", "is_active", "not a boolean"),
+        (f"1\t99\t{COURSE}\tNULL\t1\thonor", "user_id", "not in auth_user"),
+    ],
+)
+def test_a_bad_value_names_file_line_column_and_value_and_the_file_does_not_load(
+    tmp_path, row, column, words
+):
+    folder = users_folder(tmp_path)
+    good = f"2\t8\t{COURSE}\tNULL\t1\thonor\n"
+    write_member(folder, "student_courseenrollment", ENROLLMENT_HEADER + good + row + "\n")
+    summary = run(folder)
+    assert not summary.ok
+    message = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"].message
+    assert f"{PREFIX}student_courseenrollment{SUFFIX}, line 3, column {column}" in message
+    assert words in message
+    assert "(value: " in message
+    assert CourseEnrollment.objects.count() == 0  # not even the good row
+    assert User.objects.count() == 2  # the other file loaded
+    assert ImportRecord.objects.get(table="student_courseenrollment").outcome == ImportRecord.FAILED
+
+
+def test_wrong_field_count_and_broken_utf8_are_errors_with_their_line(tmp_path):
+    folder = users_folder(tmp_path)
+    write_member(folder, "student_courseenrollment", ENROLLMENT_HEADER + f"1\t7\t{COURSE}\n")
+    write_member(
+        folder,
+        "user_api_usercoursetag",
+        b"id\tuser_id\tkey\tcourse_id\tvalue\n1\t7\tk\t" + COURSE.encode() + b"\tcaf\xe9\n",
+    )
+    results = by_member(run(folder))
+    assert (
+        "line 2: expected 6 fields as in the header, found 3"
+        in results[f"{PREFIX}student_courseenrollment{SUFFIX}"].message
+    )
+    assert "line 2, column value: invalid UTF-8" in results[f"{PREFIX}user_api_usercoursetag{SUFFIX}"].message
+
+
+def test_skip_bad_rows_loads_the_good_ones_and_writes_rejects(tmp_path):
+    folder = users_folder(tmp_path)
+    rows = [
+        f"1\t7\t{COURSE}\tNULL\t1\thonor",
+        f"2\t8\t{COURSE}\tsoon\t1\thonor",
+        f"3\t99\t{COURSE}\tNULL\t1\taudit",
+    ]
+    write_member(folder, "student_courseenrollment", ENROLLMENT_HEADER + "\n".join(rows) + "\n")
+    rejects = tmp_path / "rejects.tsv"
+    summary = import_packages(paths=[folder], options=ImportOptions(skip_bad_rows=True), rejects_path=rejects)
+    assert not summary.ok  # rows were left out: the exit status says so
+    result = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"]
+    assert (result.status, result.read, result.inserted, result.rejected) == (importer.LOADED, 3, 1, 2)
+    assert list(CourseEnrollment.objects.values_list("id", flat=True)) == [1]
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "file\tline\tcolumn\tvalue\treason\trecord"
+    assert any("\t3\tcreated\tsoon\tnot a datetime" in line for line in lines)
+    assert any("\t4\tuser_id\t99\trefers to a row that is not in auth_user" in line for line in lines)
+
+
+def test_max_errors_fails_the_file(tmp_path):
+    folder = users_folder(tmp_path)
+    rows = [f"{n}\t7\t{COURSE}\tbad\t1\thonor" for n in range(1, 5)]
+    write_member(folder, "student_courseenrollment", ENROLLMENT_HEADER + "\n".join(rows) + "\n")
+    summary = run(folder, skip_bad_rows=True, max_errors=2)
+    result = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"]
+    assert result.status == importer.FAILED
+    assert "more than 2 bad rows" in result.message
+    assert CourseEnrollment.objects.count() == 0
+
+
+def test_a_failure_mid_file_leaves_nothing_of_that_file(tmp_path, monkeypatch):
+    built = build_package(spec=PackageSpec(learners=40, problems=6), output=tmp_path)
+    monkeypatch.setattr(loader, "BATCH_ROWS", 50)
+    real_convert = loader._Plan.convert
+
+    def failing_convert(self, record):
+        if self.spec.table == "courseware_studentmodule" and record.line == 150:
+            raise OperationalError("the database went away (injected)")
+        return real_convert(self, record)
+
+    monkeypatch.setattr(loader._Plan, "convert", failing_convert)
+    summary = run(built.path)
+    failed = [r for r in summary.results if r.status == importer.FAILED]
+    assert [r.table for r in failed] == ["courseware_studentmodule"]
+    assert "injected" in failed[0].message
+    # Rows before the failure were written in earlier batches, and are gone with their file.
+    assert not StudentModule.objects.filter(course_id=COURSE).exists()
+    assert StudentModule.objects.filter(course_id=LEGACY).exists()
+    assert GeneratedCertificate.objects.exists()
+    monkeypatch.setattr(loader._Plan, "convert", real_convert)
+    # Running again completes the import: only the failed file is loaded.
+    again = run(built.path)
+    assert again.ok
+    assert [r.table for r in again.results if r.status == importer.LOADED] == ["courseware_studentmodule"]
+
+
+# -- selecting what to load ----------------------------------------------------------------------
+
+
+def test_course_tables_and_site_filters(tmp_path):
+    built = build_package(spec=SPEC, output=tmp_path)
+    legacy = course_entity(org="UniversityX", course="HIST.2x", run="2013_Spring")
+    summary = run(
+        built.path, courses=frozenset({legacy}), tables=frozenset({"auth_user", "courseware_studentmodule"})
+    )
+    assert summary.ok
+    assert {str(key) for key in StudentModule.objects.values_list("course_id", flat=True)} == {LEGACY}
+    assert not CourseEnrollment.objects.exists()
+    edge = run(built.path, site="edge", force=True)
+    assert {r.status for r in edge.results if r.table == "auth_user"} == {importer.FILTERED}
+
+
+def test_dry_run_validates_and_counts_without_writing(tmp_path):
+    built = build_package(spec=SPEC, output=tmp_path)
+    summary = run(built.path, dry_run=True)
+    assert summary.ok
+    # Learners of both courses are in both courses' user, profile and id-map files.
+    shared = SPEC.learners // 2
+    assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared
+    assert {r.status for r in summary.results if r.table == "courseware_studentmodule"} == {
+        importer.WOULD_LOAD
+    }
+    assert not User.objects.exists()
+    assert not ImportRecord.objects.exists()
+
+
+# -- archives and encryption ----------------------------------------------------------------------
+
+
+def test_a_zip_with_a_parent_directory_member_is_refused(tmp_path):
+    archive = tmp_path / "evil-2024-01-07.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("evil-2024-01-07/ok-auth_user-prod-analytics.sql", USERS)
+        z.writestr("../escape-auth_user-prod-analytics.sql", USERS)
+    with pytest.raises(PackageError, match=r"refusing member '\.\./escape"):
+        run(archive)
+    assert not User.objects.exists()
+    assert not (tmp_path.parent / "escape-auth_user-prod-analytics.sql").exists()
