@@ -563,7 +563,7 @@ def _grades(
         scores = []
         changed = []
         for problem in range(spec.problems):
-            earned = float(rng.choice((0, 1, 1, 2, 2, 2)))
+            earned = float(rng.choice((0, 0, 0, 1, 1, 2, 2)))
             # Later weeks: learners keep working, so a few scores go up.
             improved = spec.week > 1 and (user["id"] + problem) % 5 == 0 and earned < 2.0
             scores.append(2.0 if improved else earned)

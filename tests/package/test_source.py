@@ -9,11 +9,11 @@ import threading
 import zipfile
 from pathlib import Path
 
-import gnupg
 import pytest
 
 from edx_schema.errors import PackageError
 from edx_schema.package.source import Decryption, HashingReader, open_member, open_package
+from tests.conftest import PASSPHRASE
 
 USER_TABLE = "MITx-6.002x-2012_Fall-auth_user-prod-analytics.sql"
 SCORE_TABLE = "ora/MITx-6.002x-2012_Fall-submissions_score-prod-analytics.sql"
@@ -174,29 +174,8 @@ def test_hashing_reader_read_all():
 
 # GnuPG
 
-PASSPHRASE = "s3cret"
+
 ENCRYPTED = "X-auth_user-prod-analytics.sql.gpg"
-
-
-@pytest.fixture(scope="module")
-def gpg_key(tmp_path_factory):
-    home = tmp_path_factory.mktemp("gnupg") / "home"
-    home.mkdir(mode=0o700)
-    gpg = gnupg.GPG(gnupghome=str(home))
-    key = gpg.gen_key(
-        gpg.gen_key_input(
-            key_type="EDDSA",
-            key_curve="ed25519",
-            subkey_type="ECDH",
-            subkey_curve="cv25519",
-            name_email="czar@example.org",
-            passphrase=PASSPHRASE,
-            expire_date=0,
-        )
-    )
-    assert key.fingerprint, key.stderr
-    yield gpg, str(home), key.fingerprint
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
 
 
 def forget_passphrase(home: str) -> None:

@@ -1,0 +1,232 @@
+"""``manage.py import_package`` and ``make_package``: the user's view (output, exit status, errors).
+
+Both commands are run as a user runs them; bad input must give a CommandError (a clean message
+and a non-zero exit), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from edx_schema.models import ImportRecord, StudentModule
+from tests.conftest import PASSPHRASE
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "fixtures" / "universityx-2024-11-17.zip"
+
+
+def call(*args, **kwargs) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO(), **kwargs)
+    return out.getvalue()
+
+
+def make(tmp_path: Path, *args: str) -> Path:
+    call("make_package", str(tmp_path), "--learners", "6", "--problems", "4", *args)
+    return tmp_path / ("universityx-2024-11-17.zip" if "--zip" in args else "universityx-2024-11-17")
+
+
+def test_the_committed_sample_package_is_what_make_package_writes(tmp_path):
+    # The README and the benchmark use fixtures/; it must never drift from the builder.
+    call("make_package", str(tmp_path), "--zip")
+    assert (tmp_path / FIXTURE.name).read_bytes() == FIXTURE.read_bytes()
+
+
+def test_importing_the_sample_package_prints_a_summary_table(tmp_path):
+    text = call("import_package", str(FIXTURE))
+    header = text.splitlines()[0].split()
+    assert header == [
+        "file",
+        "table",
+        "course",
+        "status",
+        "read",
+        "inserted",
+        "updated",
+        "unchanged",
+        "rejected",
+        "s",
+    ]
+    assert "courseware_studentmodule" in text
+    assert "Not loaded:" in text
+    assert "forum posts (.mongo): not modelled" in text
+    assert "Imported: " in text
+    assert User.objects.count() == 20
+    again = call("import_package", str(FIXTURE))
+    assert "already imported by an earlier run" in again
+
+
+def test_quiet_import_prints_nothing(tmp_path):
+    assert call("import_package", str(make(tmp_path)), verbosity=0) == ""
+    assert StudentModule.objects.exists()
+
+
+def test_a_failed_file_makes_the_command_fail_with_its_message(tmp_path):
+    package = make(tmp_path)
+    member = next(package.glob("*CS-101x*-student_courseenrollment-prod-analytics.sql"))
+    member.write_text(member.read_text().replace("\taudit\n", "\tau\tdit\n", 1))
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"1 file\(s\) failed"):
+        call_command("import_package", str(package), stdout=out)
+    assert "student_courseenrollment-prod-analytics.sql, line" in out.getvalue()
+    assert "expected 6 fields as in the header, found 7" in out.getvalue()
+    assert "Import incomplete" in out.getvalue()
+
+
+def test_a_gpg_encrypted_zip_round_trip(tmp_path, gpg_key):
+    _gpg, home, fingerprint = gpg_key
+    package = make(tmp_path, "--zip", "--recipient", fingerprint, "--gnupghome", home)
+    with zipfile.ZipFile(package) as archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+    assert names
+    assert all(name.endswith(".gpg") for name in names)
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text(PASSPHRASE + "\n")
+    text = call("import_package", str(package), "--gnupghome", home, "--passphrase-file", str(passphrase))
+    assert "Imported: " in text
+    assert User.objects.count() == 6
+    record = ImportRecord.objects.get(table="auth_user", course_id="course-v1:UniversityX+CS-101x+3T2024")
+    assert record.member.endswith("-auth_user-prod-analytics.sql.gpg")
+
+
+def test_a_passphrase_from_the_environment(tmp_path, gpg_key, monkeypatch):
+    _gpg, home, fingerprint = gpg_key
+    package = make(tmp_path, "--recipient", fingerprint, "--gnupghome", home)
+    monkeypatch.setenv("EDX_SCHEMA_GPG_PASSPHRASE", PASSPHRASE)
+    call("import_package", str(package), "--gnupghome", home, "--tables", "auth_user")
+    assert User.objects.count() == 6
+
+
+def test_a_zip_with_parent_directory_members_is_refused_cleanly(tmp_path):
+    archive = tmp_path / "evil-2024-01-07.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("../../etc/evil-auth_user-prod-analytics.sql", "id\n1\n")
+    with pytest.raises(CommandError, match=r"refusing member '\.\./\.\./etc/evil"):
+        call("import_package", str(archive))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--course", "not a key"], "--course 'not a key' is not a course key"),
+        (["--tables", "auth_user,wiki_article"], "--tables: unknown table(s) wiki_article"),
+        (["--max-errors", "0"], "--max-errors must be at least 1"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--passphrase-file", "/nonexistent/file"], "--passphrase-file /nonexistent/file: No such file"),
+    ],
+)
+def test_bad_arguments_are_named(tmp_path, args, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call("import_package", str(tmp_path), *args)
+
+
+def test_a_missing_path_is_named(tmp_path):
+    with pytest.raises(CommandError, match=r"no-such-package\.zip: no such file or folder"):
+        call("import_package", str(tmp_path / "no-such-package.zip"))
+
+
+def test_make_package_rejects_bad_arguments(tmp_path):
+    with pytest.raises(CommandError, match="--date 'tomorrow' is not a date"):
+        call("make_package", str(tmp_path), "--date", "tomorrow")
+    with pytest.raises(CommandError, match="--problems must be at least 4"):
+        call("make_package", str(tmp_path), "--problems", "2")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_load_files_in_parallel_workers_on_a_server_database(tmp_path):
+    package = make(tmp_path, "--zip")
+    text = call("import_package", str(package), "--jobs", "3")
+    assert "Imported: " in text
+    assert User.objects.count() == 6
+    assert StudentModule.objects.count() == 6 * 4 + 3 * 4
+    assert ImportRecord.objects.filter(outcome=ImportRecord.LOADED).count() == 23
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_mid_file_leaves_the_file_untouched_and_a_rerun_completes_it(tmp_path):
+    """kill -9 in the middle of a large file: nothing of it lands; running again loads it."""
+    package = tmp_path / "big"
+    call("make_package", str(package), "--learners", "3000", "--problems", "40", "--courses", "1")
+    folder = package / "universityx-2024-11-17"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="settings.test")
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        # The test database is in memory: the child imports into a file database of its own.
+        database = tmp_path / "killed.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{database}"
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    else:
+        env["DATABASE_URL"] = f"mysql://{db['USER']}@{db['HOST']}:{db['PORT'] or 3306}/{db['NAME']}"
+    command = [sys.executable, "manage.py", "import_package", str(folder), "-v0"]
+    child = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        # Wait until the big studentmodule file has started, then kill the process outright.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            if _loaded_tables(env) >= {"auth_user", "user_api_usercoursetag"}:
+                break
+            time.sleep(0.05)
+        assert child.poll() is None, "the import finished before it could be killed"
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert "courseware_studentmodule" not in _loaded_tables(env)
+        assert _count(env, "courseware_studentmodule") == 0
+        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=300)
+        assert _count(env, "courseware_studentmodule") == 3000 * 40
+        assert "courseware_studentmodule" in _loaded_tables(env)
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
+def _connect(env: dict):
+    """A connection of our own to the database the child process imports into."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        return sqlite3.connect(url.removeprefix("sqlite:///"))
+    db = settings.DATABASES["default"]
+    import MySQLdb
+
+    return MySQLdb.connect(
+        host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"], database=db["NAME"]
+    )
+
+
+def _query(env: dict, sql: str) -> list[tuple]:
+    connection = _connect(env)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def _loaded_tables(env: dict) -> set[str]:
+    # "table" is a reserved word: this form of quoting works on both databases.
+    rows = _query(env, "SELECT t.member FROM edx_schema_importrecord t WHERE t.outcome = 'loaded'")
+    return {table for (member,) in rows for table in _TABLES if f"-{table}-" in member}
+
+
+_TABLES = ("auth_user", "user_api_usercoursetag", "courseware_studentmodule")
+
+
+def _count(env: dict, table: str) -> int:
+    return _query(env, f"SELECT COUNT(*) FROM {table}")[0][0]
