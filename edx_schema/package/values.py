@@ -86,7 +86,25 @@ def datetime_parser(*, nullable: bool) -> Converter:
     The legacy mysql client's ``0000-00-00 00:00:00`` is read as NULL where the column allows it.
     """
 
+    parse = datetime.datetime.fromisoformat
+
     def convert(text: str | None) -> str | None:
+        if text is not None:
+            # The exporter's two shapes, checked cheaply: YYYY-MM-DD HH:MM:SS[.ffffff].
+            n = len(text)
+            if (
+                (n == 19 or (n == 26 and text[19] == "."))
+                and text[4] == text[7] == "-"
+                and text[10] == " "
+                and text[13] == ":"
+                and text[16] == ":"
+                and text[:4] != "0000"
+            ):
+                try:
+                    parse(text)
+                except ValueError as error:
+                    raise ValueError(f"not a valid datetime ({error})") from None
+                return text[:19] if text.endswith(".000000") else text
         if text is None or (text[:4] == "0000" and _ZERO_DATETIME.fullmatch(text)):
             if text is not None and not nullable:
                 raise ValueError("the zero date 0000-00-00 in a column that cannot be NULL")

@@ -128,25 +128,39 @@ class _Plan:
         self.all_columns = self.columns + [c for c, _i, _f in self.derived] + [c for c, _v in self.defaults]
         self.default_values = [v for _c, v in self.defaults]
         self.fk = spec.foreign_keys(self.file_columns)
+        self.pairs = list(zip(self.converters, self.positions, strict=True))
+        self.identity = self.positions == list(range(len(header)))
 
     def convert(self, record: Record) -> list[Any]:
         values = record.values
-        row = []
+        try:
+            # The hot loop of an import: one comprehension over the used columns.
+            if self.identity:
+                row = [convert(value) for convert, value in zip(self.converters, values, strict=True)]
+            else:
+                row = [convert(values[position]) for convert, position in self.pairs]
+        except ValueError:
+            self._raise_for(record)
+            raise
+        for _column, index, function in self.derived:
+            row.append(function(row[index]))
+        if self.default_values:
+            row.extend(self.default_values)
+        return row
+
+    def _raise_for(self, record: Record) -> None:
+        """Convert the record again, column by column, to say which value did not fit."""
         for position, convert in zip(self.positions, self.converters, strict=True):
             try:
-                row.append(convert(values[position]))
+                convert(record.values[position])
             except ValueError as error:
                 raise FormatError(
                     str(error),
                     file=self.label,
                     line=record.line,
                     column=self.header[position],
-                    value=values[position],
+                    value=record.values[position],
                 ) from None
-        for _column, index, function in self.derived:
-            row.append(function(row[index]))
-        row.extend(self.default_values)
-        return row
 
 
 class _Rows:
@@ -158,17 +172,19 @@ class _Rows:
         self.options = options
         self.counts = counts
         self.course_index = plan.columns.index("course_id") if "course_id" in plan.columns else None
+        self.lock = threading.Lock()
 
     def reject(self, error: FormatError, values: list[str | None]) -> None:
         if not self.options.skip_bad_rows:
             raise FileFailed(str(error))
-        self.counts.rejected += 1
-        if self.counts.rejected > self.options.max_errors:
-            raise FileFailed(
-                f"{self.plan.label}: more than {self.options.max_errors} bad rows (see --max-errors); "
-                f"the last: {error}"
-            )
-        self.counts.rejects.append(Rejected.of(error, values))
+        with self.lock:  # the reading thread and the writing thread both reject rows
+            self.counts.rejected += 1
+            if self.counts.rejected > self.options.max_errors:
+                raise FileFailed(
+                    f"{self.plan.label}: more than {self.options.max_errors} bad rows (see --max-errors); "
+                    f"the last: {error}"
+                )
+            self.counts.rejects.append(Rejected.of(error, values))
 
     def reject_reference(self, line: int, column: str, value: Any, ref_table: str) -> None:
         """Reject a row whose foreign key points at no row of ``ref_table``."""
@@ -253,6 +269,55 @@ def _batches(rows: _Rows) -> Iterator[list[tuple[int, list[Any]]]]:
             batch = []
     if batch:
         yield batch
+
+
+_END = object()
+
+
+class _Failure(NamedTuple):
+    error: BaseException
+
+
+def _prefetched(batches: Iterator[Any], *, depth: int = 4) -> Iterator[Any]:
+    """Produce batches in a thread while the caller writes the previous ones.
+
+    SQLite releases the GIL while it writes, so parsing the next batch overlaps the write of
+    this one. At most ``depth`` batches wait in between: memory stays bounded.
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            put(_Failure(error))
+
+    producer = threading.Thread(target=run, name="rows", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def _prepare_visible_blocks(plan: _Plan, course_ids: set[str]) -> None:
