@@ -16,6 +16,7 @@ the longest record, never the file.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, NamedTuple
@@ -97,9 +98,9 @@ def _ends_with_escape(line: bytes) -> bool:
     return count % 2 == 1
 
 
-def _raw_records(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+def _raw_records(stream: BinaryIO, first_line: int = 1) -> Iterator[tuple[int, bytes]]:
     """Yield (first physical line number, record bytes without its LF), joining escaped LFs."""
-    line_number = 0
+    line_number = first_line - 1
     pending: list[bytes] = []
     start_line = 1
     # Iterating a binary file splits on LF only, so a raw CR stays inside its record.
@@ -153,6 +154,7 @@ class TsvReader:
         self.file = file
         self.tolerant = tolerant
         self.header: tuple[str, ...] = ()
+        self.body_line = 1
         self._records = _raw_records(stream)
         first = next(self._records, None)
         if first is None:
@@ -175,10 +177,18 @@ class TsvReader:
                 "the header row has empty or repeated column names", file=file, line=line, value=text
             )
         self.header = names
+        self.body_line = line + data.count(b"\n") + 1
 
     def __iter__(self) -> Iterator[Record]:
+        return self._iterate(self._records)
+
+    def chunk_records(self, data: bytes, *, first_line: int) -> Iterator[Record]:
+        """The records of ``data``, a run of whole records that starts on line ``first_line``."""
+        return self._iterate(_raw_records(io.BytesIO(data), first_line))
+
+    def _iterate(self, records: Iterator[tuple[int, bytes]]) -> Iterator[Record]:
         blank_lines: list[int] = []
-        for line, data in self._records:
+        for line, data in records:
             if not data:
                 # An empty line is a record (one empty field) unless only empty lines follow it.
                 blank_lines.append(line)
@@ -208,9 +218,6 @@ class TsvReader:
         return Record(line, values)
 
 
-_ENCODE = str.maketrans({"\\": "\\\\", "\r": "\\r", "\t": "\\t", "\n": "\\n", "\0": ""})
-
-
 def encode_field(value: object) -> str:
     """Write one value as the exporter does: ``NULL`` for None, escaped TAB/LF/CR/backslash.
 
@@ -220,9 +227,55 @@ def encode_field(value: object) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
-    return str(value).translate(_ENCODE)
+    text = str(value)
+    # str.replace runs in C; str.translate with a mapping goes through Python per character.
+    for raw, escaped in _ENCODINGS:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
+
+
+_ENCODINGS = (("\\", "\\\\"), ("\r", "\\r"), ("\t", "\\t"), ("\n", "\\n"), ("\0", ""))
 
 
 def format_record(values: Iterable[object]) -> str:
     """One exporter line, LF included."""
     return "\t".join(map(encode_field, values)) + "\n"
+
+
+def split_chunks(stream: BinaryIO, *, first_line: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """Read ``stream`` in runs of whole records of about ``size`` bytes: ``(first line, bytes)``.
+
+    A run ends at an unescaped LF that ends a non-empty record, so that escaped newlines and
+    trailing blank lines are never split from what follows them.
+    """
+    pending = b""
+    line = first_line
+    while True:
+        data = stream.read(size)
+        if not data:
+            if pending:
+                yield line, pending
+            return
+        buffer = pending + data if pending else data
+        cut = _record_boundary(buffer)
+        if cut == 0:
+            pending = buffer
+            continue
+        chunk, pending = buffer[:cut], buffer[cut:]
+        yield line, chunk
+        line += chunk.count(b"\n")
+
+
+def _record_boundary(buffer: bytes) -> int:
+    """The end (after its LF) of the last complete, non-empty record in ``buffer``, or 0."""
+    index = buffer.rfind(b"\n")
+    while index > 0:
+        before = index - 1
+        while before >= 0 and buffer[before] == 0x5C:  # count the backslashes before the LF
+            before -= 1
+        escaped = (index - 1 - before) % 2 == 1
+        if not escaped and buffer[index - 1] != 0x0A:
+            return index + 1
+        index = buffer.rfind(b"\n", 0, index)
+    return 0

@@ -375,7 +375,11 @@ def _load_one(
     try:
         with transaction.atomic():
             counts = load_member(
-                open_stream=open_stream, spec=table_spec(table), label=label, options=load_options
+                open_stream=open_stream,
+                spec=table_spec(table),
+                label=label,
+                options=load_options,
+                size=member.size,
             )
             result.status = WOULD_LOAD if options.dry_run else LOADED
             _fill(result, counts)

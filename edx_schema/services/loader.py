@@ -13,22 +13,27 @@ Either way memory is bounded by one batch, never by the file.
 
 from __future__ import annotations
 
+import marshal
+import multiprocessing
 import os
 import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection
 
-from ..errors import FormatError, PackageError
-from ..package.tsv import Record, TsvReader
+from ..errors import EdxSchemaError, FormatError, PackageError
+from ..package.tsv import Record, TsvReader, split_chunks
 from .tables import TableSpec, converter, default_value, not_exported_blocks
 
 BATCH_ROWS = 5_000
+# Members at least this big are parsed in a helper process on SQLite, in runs of this many bytes.
+PARSE_IN_HELPER_BYTES = 32 << 20
+CHUNK_BYTES = 2 << 20
 
 
 class Rejected(NamedTuple):
@@ -191,24 +196,43 @@ class _Rows:
         message = f"refers to a row that is not in {ref_table} (load that table first)"
         self.reject(FormatError(message, file=self.plan.label, line=line, column=column, value=value), [])
 
+    def process(self, record: Record) -> list[Any] | None:
+        """The converted row, or None if the record was rejected."""
+        if record.error is not None:
+            self.reject(record.error, record.values)
+            return None
+        try:
+            row = self.plan.convert(record)
+        except FormatError as error:
+            self.reject(error, record.values)
+            return None
+        if self.counts.course_id is None and self.course_index is not None:
+            self.counts.course_id = row[self.course_index]
+        return row
+
+    def add_rejects(self, rejects: list[Rejected]) -> None:
+        """Count rows another process rejected, against the same --max-errors."""
+        for rejected in rejects:
+            error = FormatError(
+                rejected.reason,
+                file=rejected.file,
+                line=rejected.line,
+                column=rejected.column,
+                value=rejected.value,
+            )
+            self.reject(error, rejected.values)
+
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         counts = self.counts
         progress = self.options.on_progress
+        process = self.process
         for record in self.reader:
             counts.read += 1
             if counts.read % 10_000 == 0:
                 progress(counts.read)
-            if record.error is not None:
-                self.reject(record.error, record.values)
-                continue
-            try:
-                row = self.plan.convert(record)
-            except FormatError as error:
-                self.reject(error, record.values)
-                continue
-            if counts.course_id is None and self.course_index is not None:
-                counts.course_id = row[self.course_index]
-            yield record.line, row
+            row = process(record)
+            if row is not None:
+                yield record.line, row
         progress(counts.read)
 
 
@@ -218,18 +242,22 @@ def load_member(
     spec: TableSpec,
     label: str,
     options: LoadOptions,
+    size: int = 0,
 ) -> LoadCounts:
     """Load one member's rows into ``spec.table`` inside the caller's transaction.
+
+    ``size`` (the member's size in bytes, if known) decides whether SQLite parses it in a helper
+    process.
 
     ``open_stream`` opens the member's bytes; it is called again in the rare case where a direct
     MySQL load has to be redone through the staging table.
     """
     if connection.vendor == "mysql":
         try:
-            return _load_once(open_stream, spec, label, options, direct=True)
+            return _load_once(open_stream, spec, label, options, direct=True, size=size)
         except _Retry:
-            return _load_once(open_stream, spec, label, options, direct=False)
-    return _load_once(open_stream, spec, label, options, direct=False)
+            return _load_once(open_stream, spec, label, options, direct=False, size=size)
+    return _load_once(open_stream, spec, label, options, direct=False, size=size)
 
 
 def _load_once(
@@ -239,6 +267,7 @@ def _load_once(
     options: LoadOptions,
     *,
     direct: bool,
+    size: int,
 ) -> LoadCounts:
     counts = LoadCounts()
     with open_stream() as stream:
@@ -251,9 +280,114 @@ def _load_once(
         connection.ensure_connection()
         if connection.vendor == "mysql":
             _MysqlWriter(plan, counts, options, rows).run(direct=direct)
+        elif size >= PARSE_IN_HELPER_BYTES and _can_fork():
+            _SqliteWriter(plan, counts, options, rows).run(_helper_batches(stream, rows))
         else:
-            _SqliteWriter(plan, counts, options, rows).run()
+            _SqliteWriter(plan, counts, options, rows).run(_batches(rows))
     return counts
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+# -- parsing in a helper process ------------------------------------------------------------------
+#
+# SQLite writes in this process, and Python threads cannot parse alongside it (the GIL), so a big
+# member is decoded and converted in a forked helper process while this one writes. This process
+# reads the member in runs of whole records (hashing them as before) and sends them to the helper;
+# the helper sends back converted rows with marshal, the fastest serialisation for plain values.
+
+
+def _helper_batches(stream: BinaryIO, rows: _Rows) -> Iterator[list[tuple[int, list[Any]]]]:
+    context = multiprocessing.get_context("fork")
+    chunks_out, chunks_in = context.Pipe(duplex=False)
+    results_out, results_in = context.Pipe(duplex=False)
+    helper = context.Process(
+        target=_parse_chunks, args=(chunks_out, results_in, rows), name="edx-schema parser", daemon=True
+    )
+    helper.start()
+    chunks_out.close()
+    results_in.close()
+    sender_failure: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            for first_line, chunk in split_chunks(stream, first_line=rows.reader.body_line, size=CHUNK_BYTES):
+                chunks_in.send_bytes(marshal.dumps((first_line, chunk)))
+            chunks_in.send_bytes(marshal.dumps(None))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the helper stopped early; it has said why
+        except BaseException as error:  # a read error: reported by the consumer below
+            sender_failure.append(error)
+            with suppress(OSError):
+                chunks_in.send_bytes(marshal.dumps(None))
+
+    sender = threading.Thread(target=send, name="edx-schema reader", daemon=True)
+    sender.start()
+    counts = rows.counts
+    try:
+        while True:
+            try:
+                message = marshal.loads(results_out.recv_bytes())
+            except EOFError:
+                raise FileFailed(
+                    f"{rows.plan.label}: the parsing helper process stopped unexpectedly"
+                ) from None
+            kind = message[0]
+            if kind == "rows":
+                _kind, batch, read, rejects = message
+                counts.read = read
+                if rejects:
+                    rows.add_rejects([Rejected(*r) for r in rejects])
+                rows.options.on_progress(read)
+                if batch:
+                    yield batch
+            elif kind == "error":
+                raise FileFailed(message[1])
+            else:  # done
+                if sender_failure:
+                    raise sender_failure[0]
+                counts.course_id = message[1]
+                return
+    finally:
+        results_out.close()
+        chunks_in.close()
+        helper.join(timeout=5)
+        if helper.is_alive():
+            helper.terminate()
+            helper.join()
+        sender.join()
+
+
+def _parse_chunks(chunks: Any, results: Any, rows: _Rows) -> None:
+    """The helper process: decode and convert each run of records, send the rows back."""
+    counts = rows.counts
+    counts.read = counts.rejected = 0
+    counts.rejects = []
+    reader, process = rows.reader, rows.process
+    try:
+        while True:
+            item = marshal.loads(chunks.recv_bytes())
+            if item is None:
+                break
+            first_line, chunk = item
+            batch = []
+            for record in reader.chunk_records(chunk, first_line=first_line):
+                counts.read += 1
+                row = process(record)
+                if row is not None:
+                    batch.append((record.line, row))
+            rejects = [tuple(r) for r in counts.rejects]
+            counts.rejects.clear()
+            results.send_bytes(marshal.dumps(("rows", batch, counts.read, rejects)))
+        results.send_bytes(marshal.dumps(("done", counts.course_id)))
+    except EdxSchemaError as error:
+        results.send_bytes(marshal.dumps(("error", str(error))))
+    except Exception as error:  # not the file's fault: still a message, not a traceback
+        results.send_bytes(
+            marshal.dumps(("error", f"{rows.plan.label}: unexpected error while parsing: {error!r}"))
+        )
 
 
 def _quote(name: str) -> str:
@@ -269,55 +403,6 @@ def _batches(rows: _Rows) -> Iterator[list[tuple[int, list[Any]]]]:
             batch = []
     if batch:
         yield batch
-
-
-_END = object()
-
-
-class _Failure(NamedTuple):
-    error: BaseException
-
-
-def _prefetched(batches: Iterator[Any], *, depth: int = 4) -> Iterator[Any]:
-    """Produce batches in a thread while the caller writes the previous ones.
-
-    SQLite releases the GIL while it writes, so parsing the next batch overlaps the write of
-    this one. At most ``depth`` batches wait in between: memory stays bounded.
-    """
-    waiting: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for batch in batches:
-                if not put(batch):
-                    return
-            put(_END)
-        except BaseException as error:  # handed to the consumer, which re-raises it
-            put(_Failure(error))
-
-    producer = threading.Thread(target=run, name="rows", daemon=True)
-    producer.start()
-    try:
-        while True:
-            item = waiting.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
-    finally:
-        stop.set()
-        producer.join()
 
 
 def _prepare_visible_blocks(plan: _Plan, course_ids: set[str]) -> None:
@@ -375,7 +460,7 @@ class _SqliteWriter:
                     bad[index] = (column, row[position], ref_table)
         return bad
 
-    def run(self) -> None:
+    def run(self, batches: Iterator[list[tuple[int, list[Any]]]]) -> None:
         raw = connection.connection
         cursor = raw.cursor()  # the driver's cursor: Django's per-query wrapping costs too much here
         (before,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
@@ -385,7 +470,7 @@ class _SqliteWriter:
         course_position = (
             self.plan.all_columns.index("course_id") if "course_id" in self.plan.all_columns else None
         )
-        for batch in _batches(self.rows):
+        for batch in batches:
             bad = self._missing_references(batch, cursor) if self.plan.fk else {}
             for index in sorted(bad, reverse=True):
                 line, _row = batch.pop(index)
@@ -436,15 +521,21 @@ except ImportError:  # pragma: no cover - Python always has sqlite3
     IntegrityError_sqlite = IntegrityError  # type: ignore[misc,assignment]
 
 
-_MYSQL_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\0": "\\0"})
-
-
 def _mysql_text(value: Any) -> str:
     """One value in LOAD DATA's default text format (``\\N`` is NULL)."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
-        return value.translate(_MYSQL_ESCAPES)
+        # str.replace runs in C; str.translate with a mapping goes through Python per character.
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if "\t" in value:
+            value = value.replace("\t", "\\t")
+        if "\n" in value:
+            value = value.replace("\n", "\\n")
+        if "\0" in value:
+            value = value.replace("\0", "\\0")
+        return value
     if isinstance(value, float):
         return repr(value)
     return str(value)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from edx_schema.errors import FormatError
-from edx_schema.package.tsv import TsvReader, split_fields
+from edx_schema.package.tsv import TsvReader, split_chunks, split_fields
 
 
 def read(data: bytes, name: str = "MITx-6.002x-2012_Fall-auth_user-prod-analytics.sql"):
@@ -135,3 +135,27 @@ def test_an_empty_line_inside_a_multi_column_file_is_a_bad_record():
 def test_escaped_backslash_before_a_separator_and_escaped_raw_tab():
     assert split_fields("a\\\\\tb") == ["a\\", "b"]  # field "a\" then field "b"
     assert split_fields("a\\\tb\tNULL") == ["a\tb", None]  # backslash + raw TAB is data
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_reading_in_runs_of_whole_records_gives_the_same_records(size):
+    # Escaped newlines, escaped backslashes before newlines, raw CRs and blank lines, cut anywhere.
+    body = (
+        b"1\tline one\\\nstill one\n"
+        b"2\tends in a backslash \\\\\n"
+        b"\n"
+        b"3\tcr\rinside\n"
+        b"4\t\\\\\\\nthree backslashes\n"
+        b"5\tlast\n\n\n"
+    )
+    data = b"id\ttext\n" + body
+    whole = TsvReader(io.BytesIO(data), file="f", tolerant=True)
+    expected = [tuple(r) for r in whole]
+    stream = io.BytesIO(data)
+    reader = TsvReader(stream, file="f", tolerant=True)
+    assert reader.body_line == 2
+    got = []
+    for first_line, chunk in split_chunks(stream, first_line=reader.body_line, size=size):
+        got.extend(tuple(r) for r in reader.chunk_records(chunk, first_line=first_line))
+    assert [(r[0], r[1], str(r[2])) for r in got] == [(r[0], r[1], str(r[2])) for r in expected]
+    assert next(r[1] for r in got if not r[2]) == ["1", "line one\nstill one"]

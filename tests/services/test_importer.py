@@ -6,6 +6,7 @@ Every test runs on SQLite and on MariaDB (LOAD DATA LOCAL INFILE there).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -396,3 +397,37 @@ def test_a_zip_with_a_parent_directory_member_is_refused(tmp_path):
         run(archive)
     assert not User.objects.exists()
     assert not (tmp_path.parent / "escape-auth_user-prod-analytics.sql").exists()
+
+
+def test_a_big_member_parsed_in_a_helper_process_loads_the_same_rows_and_reports_the_same_errors(
+    tmp_path, monkeypatch
+):
+    # On SQLite, members above PARSE_IN_HELPER_BYTES are parsed in a forked process, in runs of
+    # CHUNK_BYTES; make every member "big" and the runs tiny. (MySQL has its own reading thread.)
+    monkeypatch.setattr(loader, "PARSE_IN_HELPER_BYTES", 0)
+    monkeypatch.setattr(loader, "CHUNK_BYTES", 700)
+    built = build_package(spec=PackageSpec(learners=30, problems=5), output=tmp_path)
+    member = built.path / f"{PREFIX}courseware_studentmodule{SUFFIX}"
+    lines = member.read_text().splitlines(keepends=True)
+    lines[77] = lines[77].replace("\t2.0\tna\t", "\tmany\tna\t", 1)
+    member.write_text("".join(lines))
+    summary = import_packages(paths=[built.path], options=ImportOptions(skip_bad_rows=True, max_errors=5))
+    result = by_member(summary)[f"{PREFIX}courseware_studentmodule{SUFFIX}"]
+    assert (result.read, result.inserted, result.rejected) == (150, 149, 1)
+    assert result.course == COURSE
+    rejected = result.rejects[0]
+    assert (rejected.line, rejected.column, rejected.value) == (78, "max_grade", "many")
+    assert StudentModule.objects.filter(course_id=COURSE).count() == 149
+    first = lines[1].rstrip("\n").split("\t")
+    stored = StudentModule.objects.get(pk=int(first[0]))
+    assert stored.state == first[4].replace("\\\\", "\\")
+    assert (
+        ImportRecord.objects.get(member=result.member).checksum
+        == hashlib.sha256(member.read_bytes()).hexdigest()
+    )
+    # Without --skip-bad-rows the bad row fails the file, with its line, and nothing lands.
+    StudentModule.objects.all().delete()
+    failed = by_member(run(built.path, force=True, tables=frozenset({"courseware_studentmodule"})))
+    message = failed[f"{PREFIX}courseware_studentmodule{SUFFIX}"].message
+    assert "line 78, column max_grade: not a number (value: 'many')" in message
+    assert not StudentModule.objects.filter(course_id=COURSE).exists()
