@@ -110,6 +110,17 @@ class HashingReader(io.RawIOBase):
         self._raw = raw
         self.bytes_read = 0
         self.sha256 = hashlib.sha256()
+        self._adopted: str | None = None
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of everything read, here or by a process that read on our behalf."""
+        return self._adopted or self.sha256.hexdigest()
+
+    def adopt(self, *, bytes_read: int, hexdigest: str | None = None) -> None:
+        """Take over the count (and at the end the digest) of a forked process that read for us."""
+        self.bytes_read = bytes_read
+        if hexdigest is not None:
+            self._adopted = hexdigest
 
     def readable(self) -> bool:
         return True

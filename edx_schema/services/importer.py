@@ -153,7 +153,10 @@ def import_packages(
     Raises PackageError when a path cannot be read at all; problems with single members are
     reported in the summary instead, and the other members go on.
     """
-    packages = [open_package(path) for path in paths]
+    try:
+        packages = [open_package(path) for path in paths]
+    except OSError as error:
+        raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
     # Stable: undated packages keep their given order, before the dated ones.
     packages.sort(key=lambda p: p.date or datetime.date.min)
     summary = ImportSummary(rejects_path=rejects_path)
@@ -394,6 +397,9 @@ def _load_one(
     except DatabaseError as error:
         result.status = FAILED
         result.message = f"{label}: the database refused the rows: {error}"
+    except OSError as error:  # unreadable file, disk full for the pipe, ...
+        result.status = FAILED
+        result.message = f"{label}: cannot read it ({error.strerror or error})"
     finally:
         bar.close()
     result.seconds = time.monotonic() - clock
@@ -429,7 +435,7 @@ def _record(
         table=result.table,
         course_id=result.course,
         site=result.site,
-        checksum=hashing[0].sha256.hexdigest() if hashing else "",
+        checksum=hashing[0].hexdigest() if hashing else "",
         rows_read=result.read,
         inserted=result.inserted,
         updated=result.updated,

@@ -13,6 +13,7 @@ Either way memory is bounded by one batch, never by the file.
 
 from __future__ import annotations
 
+import ctypes
 import marshal
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO, NamedTuple
 from django.db import DatabaseError, IntegrityError, connection
 
 from ..errors import EdxSchemaError, FormatError, PackageError
+from ..package.source import HashingReader
 from ..package.tsv import Record, TsvReader, split_chunks
 from .tables import TableSpec, converter, default_value, not_exported_blocks
 
@@ -294,50 +296,41 @@ def _can_fork() -> bool:
 # -- parsing in a helper process ------------------------------------------------------------------
 #
 # SQLite writes in this process, and Python threads cannot parse alongside it (the GIL), so a big
-# member is decoded and converted in a forked helper process while this one writes. This process
-# reads the member in runs of whole records (hashing them as before) and sends them to the helper;
-# the helper sends back converted rows with marshal, the fastest serialisation for plain values.
+# member is read, decoded and converted in a forked helper process while this one writes. The
+# helper sends back converted rows with marshal, the fastest serialisation for plain values, a
+# run of about CHUNK_BYTES at a time, so that memory stays bounded.
 
 
 def _helper_batches(stream: BinaryIO, rows: _Rows) -> Iterator[list[tuple[int, list[Any]]]]:
     context = multiprocessing.get_context("fork")
-    chunks_out, chunks_in = context.Pipe(duplex=False)
-    results_out, results_in = context.Pipe(duplex=False)
+    receiver, sender = context.Pipe(duplex=False)
     helper = context.Process(
-        target=_parse_chunks, args=(chunks_out, results_in, rows), name="edx-schema parser", daemon=True
+        target=_parse_chunks,
+        args=(stream, sender, receiver, rows),
+        name="edx-schema parser",
+        daemon=True,
     )
     helper.start()
-    chunks_out.close()
-    results_in.close()
-    sender_failure: list[BaseException] = []
-
-    def send() -> None:
-        try:
-            for first_line, chunk in split_chunks(stream, first_line=rows.reader.body_line, size=CHUNK_BYTES):
-                chunks_in.send_bytes(marshal.dumps((first_line, chunk)))
-            chunks_in.send_bytes(marshal.dumps(None))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the helper stopped early; it has said why
-        except BaseException as error:  # a read error: reported by the consumer below
-            sender_failure.append(error)
-            with suppress(OSError):
-                chunks_in.send_bytes(marshal.dumps(None))
-
-    sender = threading.Thread(target=send, name="edx-schema reader", daemon=True)
-    sender.start()
+    sender.close()
+    # The helper reads the stream from here on (its copy shares the open file); if this process
+    # counts and hashes what it reads, it takes over the helper's figures.
+    hashing = getattr(stream, "raw", None)
+    hashing = hashing if isinstance(hashing, HashingReader) else None
     counts = rows.counts
     try:
         while True:
             try:
-                message = marshal.loads(results_out.recv_bytes())
+                message = marshal.loads(receiver.recv_bytes())
             except EOFError:
                 raise FileFailed(
                     f"{rows.plan.label}: the parsing helper process stopped unexpectedly"
                 ) from None
             kind = message[0]
             if kind == "rows":
-                _kind, batch, read, rejects = message
+                _kind, batch, read, bytes_read, rejects = message
                 counts.read = read
+                if hashing is not None:
+                    hashing.adopt(bytes_read=bytes_read)
                 if rejects:
                     rows.add_rejects([Rejected(*r) for r in rejects])
                 rows.options.on_progress(read)
@@ -346,32 +339,31 @@ def _helper_batches(stream: BinaryIO, rows: _Rows) -> Iterator[list[tuple[int, l
             elif kind == "error":
                 raise FileFailed(message[1])
             else:  # done
-                if sender_failure:
-                    raise sender_failure[0]
-                counts.course_id = message[1]
+                _kind, counts.course_id, bytes_read, hexdigest = message
+                if hashing is not None:
+                    hashing.adopt(bytes_read=bytes_read, hexdigest=hexdigest)
                 return
     finally:
-        results_out.close()
-        chunks_in.close()
+        receiver.close()
         helper.join(timeout=5)
         if helper.is_alive():
             helper.terminate()
             helper.join()
-        sender.join()
 
 
-def _parse_chunks(chunks: Any, results: Any, rows: _Rows) -> None:
-    """The helper process: decode and convert each run of records, send the rows back."""
+def _parse_chunks(stream: BinaryIO, results: Any, parent_end: Any, rows: _Rows) -> None:
+    """The helper process: read runs of records, decode and convert them, send the rows back."""
+    # Close the parent's end of the pipe that fork copied here, so that if the parent dies
+    # (kill -9) this process gets a broken pipe instead of writing into nowhere.
+    parent_end.close()
+    _fixed_mmap_threshold()
     counts = rows.counts
     counts.read = counts.rejected = 0
     counts.rejects = []
     reader, process = rows.reader, rows.process
+    hashing = getattr(stream, "raw", None)
     try:
-        while True:
-            item = marshal.loads(chunks.recv_bytes())
-            if item is None:
-                break
-            first_line, chunk = item
+        for first_line, chunk in split_chunks(stream, first_line=reader.body_line, size=CHUNK_BYTES):
             batch = []
             for record in reader.chunk_records(chunk, first_line=first_line):
                 counts.read += 1
@@ -380,14 +372,37 @@ def _parse_chunks(chunks: Any, results: Any, rows: _Rows) -> None:
                     batch.append((record.line, row))
             rejects = [tuple(r) for r in counts.rejects]
             counts.rejects.clear()
-            results.send_bytes(marshal.dumps(("rows", batch, counts.read, rejects)))
-        results.send_bytes(marshal.dumps(("done", counts.course_id)))
-    except EdxSchemaError as error:
-        results.send_bytes(marshal.dumps(("error", str(error))))
-    except Exception as error:  # not the file's fault: still a message, not a traceback
+            bytes_read = getattr(hashing, "bytes_read", 0)
+            results.send_bytes(marshal.dumps(("rows", batch, counts.read, bytes_read, rejects)))
+        digest = hashing.hexdigest() if isinstance(hashing, HashingReader) else None
         results.send_bytes(
-            marshal.dumps(("error", f"{rows.plan.label}: unexpected error while parsing: {error!r}"))
+            marshal.dumps(("done", counts.course_id, getattr(hashing, "bytes_read", 0), digest))
         )
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent is gone
+    except EdxSchemaError as error:
+        with suppress(OSError):
+            results.send_bytes(marshal.dumps(("error", str(error))))
+    except Exception as error:  # not the file's fault: still a message, not a traceback
+        with suppress(OSError):
+            results.send_bytes(
+                marshal.dumps(("error", f"{rows.plan.label}: unexpected error while parsing: {error!r}"))
+            )
+
+
+def _fixed_mmap_threshold() -> None:
+    """Keep glibc from raising its mmap threshold in the helper process.
+
+    The helper allocates and frees a few large buffers per run of records (the marshalled rows).
+    glibc then moves such buffers from mmap into the heap, where, interleaved with small objects,
+    they fragment it: the helper grew by about 100 MB per million rows. A fixed threshold keeps
+    them in mmap, returned to the system when freed, and memory flat.
+    """
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
 
 
 def _quote(name: str) -> str:
