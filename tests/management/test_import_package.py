@@ -259,3 +259,16 @@ _TABLES = ("auth_user", "user_api_usercoursetag", "courseware_studentmodule")
 
 def _count(env: dict, table: str) -> int:
     return _query(env, f"SELECT COUNT(*) FROM {table}")[0][0]
+
+
+def test_progress_bars_go_to_stderr_only_on_a_terminal(tmp_path, capsys, monkeypatch):
+    package = make(tmp_path)
+    call_command("import_package", str(package), "--tables", "auth_user", stdout=StringIO())
+    assert capsys.readouterr().err == ""  # not a terminal: no bars
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    call_command("import_package", str(package), "--tables", "auth_user", "--force", stdout=StringIO())
+    bars = capsys.readouterr().err
+    assert "auth_user-prod-analytics.sql" in bars
+    assert "B/s" in bars  # bytes, with the row count beside them
+    call_command("import_package", str(package), "--tables", "auth_user", "--force", "-v0", stdout=StringIO())
+    assert capsys.readouterr().err == ""  # -v 0: quiet even on a terminal
