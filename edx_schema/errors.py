@@ -55,3 +55,7 @@ class FormatError(PackageError):
             shown = self.value if len(str(self.value)) <= 80 else f"{str(self.value)[:77]}..."
             text += f" (value: {shown!r})"
         return text
+
+
+class GradingPolicyError(EdxSchemaError):
+    """A grading policy cannot be used: a GRADER entry or a cutoff is malformed."""
