@@ -281,6 +281,7 @@ def test_subsection_rounding_must_be_4_2_or_none():
         "edx_schema.package.values",
         "edx_schema.package.source",
         "edx_schema.package.builder",
+        "edx_schema.package.course",
     ],
 )
 def test_the_pure_cores_import_nothing_from_django(module):

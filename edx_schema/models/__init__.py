@@ -5,6 +5,7 @@ the unique index on ``email`` that the LMS adds with a migration of its own.
 """
 
 from .certificates import GeneratedCertificate
+from .courses import CourseBlock, GradingPolicy
 from .courseware import StudentModule
 from .grades import (
     PersistentCourseGrade,
@@ -17,10 +18,16 @@ from .student import AnonymousUserId, CourseEnrollment, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .user_api import UserCourseTag
 
+#: edx-schema's own tables (import log, course outline, grading policy): not LMS tables.
+OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy)
+
 __all__ = [
+    "OWN_MODELS",
     "AnonymousUserId",
+    "CourseBlock",
     "CourseEnrollment",
     "GeneratedCertificate",
+    "GradingPolicy",
     "ImportRecord",
     "PersistentCourseGrade",
     "PersistentSubsectionGrade",

@@ -20,9 +20,12 @@ from typing import Any, Protocol
 
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import UsageKey
 
-from ..errors import FormatError, PackageError
+from ..errors import FormatError, GradingPolicyError, PackageError
 from ..models import ImportRecord
+from ..package.course import read_course_structure, read_grading_policy
 from ..package.names import LOADED_TABLES
 from ..package.source import (
     Decryption,
@@ -35,6 +38,7 @@ from ..package.source import (
 )
 from ..package.tsv import TsvReader, format_record
 from .loader import FileFailed, LoadCounts, LoadOptions, Rejected, load_member
+from .outline import save_grading_policy, save_outline
 from .tables import table_spec
 
 SITE_CHOICES = ("prod", "edge", "all")
@@ -187,15 +191,13 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     elif name.failed:
         result.status = EXPORT_FAILED
         result.message = "the exporter could not produce this file (a *.failed member)"
-    elif name.kind != "table":
+    elif name.kind not in ("table", *OUTLINE_TABLES):
         result.message = {
-            "course_structure": "course structure JSON: not a table",
-            "course_olx": "course OLX export: not a table",
             "forum": "forum posts (.mongo): not modelled",
             "events": "tracking-log events: not modelled",
             "email_opt_in": "e-mail opt-in list: not modelled",
         }[name.kind]
-    elif not name.loaded:
+    elif name.kind == "table" and not name.loaded:
         result.message = f"table {name.table} is not modelled by edx-schema"
     elif options.site != "all" and name.site not in _sites(options.site):
         result.status = FILTERED
@@ -203,12 +205,21 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     elif options.courses and name.entity not in options.courses:
         result.status = FILTERED
         result.message = "not one of the --course courses"
-    elif options.tables and name.table not in options.tables:
+    elif options.tables and _target(member) not in options.tables:
         result.status = FILTERED
         result.message = "not one of the --tables"
     else:
         return None
     return result
+
+
+#: The outline members and the edx-schema table each fills.
+OUTLINE_TABLES = {"course_structure": "edx_schema_courseblock", "course_olx": "edx_schema_gradingpolicy"}
+
+
+def _target(member: Member) -> str:
+    """The table a member loads into."""
+    return OUTLINE_TABLES.get(member.name.kind) or member.name.table or ""
 
 
 def _sites(site: str) -> tuple[str, ...]:
@@ -246,6 +257,8 @@ def _import_package(
             )
         to_load = [m for m in to_load if m.path not in done]
     courses = _entity_courses(package, to_load, options)
+    outline = sorted((m for m in to_load if m.name.kind in OUTLINE_TABLES), key=lambda m: m.path)
+    to_load = [m for m in to_load if m.name.kind not in OUTLINE_TABLES]
     order = {table: index for index, table in enumerate(LOADED_TABLES)}
     to_load.sort(key=lambda m: (order[m.name.table or ""], m.path))
     jobs = options.jobs if connection.vendor != "sqlite" and not options.dry_run else 1
@@ -253,9 +266,11 @@ def _import_package(
         for level in _LEVELS:
             members = [m for m in to_load if m.name.table in level]
             summary.results.extend(_load_parallel(package, members, options, courses, jobs))
+        for member in outline:
+            summary.results.append(_load_one(package, member, options, courses, progress))
         return
     with _dry_run(options.dry_run):
-        for member in to_load:
+        for member in [*to_load, *outline]:
             summary.results.append(_load_one(package, member, options, courses, progress))
 
 
@@ -345,7 +360,7 @@ def _load_one(
     courses: dict[str, str],
     progress: ProgressFactory,
 ) -> MemberResult:
-    table = member.name.table or ""
+    table = _target(member)
     label = member_label(package, member)
     result = MemberResult(
         package.name,
@@ -377,13 +392,16 @@ def _load_one(
     counts: LoadCounts | None = None
     try:
         with transaction.atomic():
-            counts = load_member(
-                open_stream=open_stream,
-                spec=table_spec(table),
-                label=label,
-                options=load_options,
-                size=member.size,
-            )
+            if member.name.kind in OUTLINE_TABLES:
+                counts = _load_outline(open_stream, member, label, courses.get(member.name.entity or ""))
+            else:
+                counts = load_member(
+                    open_stream=open_stream,
+                    spec=table_spec(table),
+                    label=label,
+                    options=load_options,
+                    size=member.size,
+                )
             result.status = WOULD_LOAD if options.dry_run else LOADED
             _fill(result, counts)
             if counts.read == 0 and not counts.unknown_columns:
@@ -391,7 +409,7 @@ def _load_one(
                 result.message = "header only" if hashing and hashing[0].bytes_read else "zero-length file"
             if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 _record(result, package, started, hashing, ImportRecord.LOADED)
-    except (FormatError, FileFailed, PackageError) as error:
+    except (FormatError, FileFailed, PackageError, GradingPolicyError) as error:
         result.status = FAILED
         result.message = str(error)
     except DatabaseError as error:
@@ -410,6 +428,46 @@ def _load_one(
             with transaction.atomic():
                 _record(result, package, started, hashing, ImportRecord.FAILED)
     return result
+
+
+def _course_of_root(usage_key: str, *, label: str) -> str:
+    """The course key of a course block's usage key (legacy i4x keys carry the run as block id)."""
+    try:
+        key = UsageKey.from_string(usage_key)
+    except InvalidKeyError:
+        raise PackageError(f"{label}: the course block's key {usage_key!r} is not a usage key") from None
+    course = key.course_key
+    if getattr(course, "run", None) is None:
+        course = course.replace(run=key.block_id)
+    return str(course)
+
+
+def _load_outline(open_stream, member: Member, label: str, course: str | None) -> LoadCounts:
+    """Load a course_structure JSON into the outline, or an OLX export's grading policy."""
+    counts = LoadCounts()
+    with open_stream() as stream:
+        if member.name.kind == "course_structure":
+            blocks = read_course_structure(stream, label=label)
+            course = _course_of_root(blocks[0].usage_key, label=label)
+            saved = save_outline(course_id=course, blocks=blocks)
+            counts.read = len(blocks)
+        else:
+            text = read_grading_policy(stream, label=label)
+            if text is None:
+                raise PackageError(
+                    f"{label}: the course export has no grading_policy.json; "
+                    "supply one with manage.py set_grading_policy"
+                )
+            if course is None:
+                raise PackageError(
+                    f"{label}: cannot tell which course this export is for (the package has no table "
+                    "with its course_id); supply the policy with manage.py set_grading_policy"
+                )
+            saved = save_grading_policy(course_id=course, text=text, source=label)
+            counts.read = 1
+    counts.course_id = course
+    counts.inserted, counts.updated, counts.unchanged = saved.inserted, saved.updated, saved.unchanged
+    return counts
 
 
 def _fill(result: MemberResult, counts: LoadCounts) -> None:

@@ -17,8 +17,10 @@ from django.db import OperationalError
 
 from edx_schema.errors import PackageError
 from edx_schema.models import (
+    CourseBlock,
     CourseEnrollment,
     GeneratedCertificate,
+    GradingPolicy,
     ImportRecord,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
@@ -29,7 +31,7 @@ from edx_schema.models import (
     UserProfile,
     VisibleBlocks,
 )
-from edx_schema.package.builder import PackageSpec, build_package
+from edx_schema.package.builder import GRADING_POLICY, PackageSpec, build_package
 from edx_schema.package.names import course_entity
 from edx_schema.services import importer, loader
 from edx_schema.services.importer import ImportOptions, import_packages
@@ -86,7 +88,19 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     for result in summary.results:
         if result.status == importer.LOADED:
             loaded[result.table] = loaded.get(result.table, 0) + result.read
-    assert loaded == {table: rows for table, rows in built.rows.items() if rows}
+    # Two outlines of 14 blocks and two grading policies, beside the tables.
+    assert loaded == {table: rows for table, rows in built.rows.items() if rows} | {
+        "edx_schema_courseblock": 28,
+        "edx_schema_gradingpolicy": 2,
+    }
+    assert GradingPolicy.objects.get(course_id=COURSE).policy == GRADING_POLICY
+    outline = CourseBlock.objects.filter(course_id=LEGACY, category="sequential").order_by("position")
+    assert [(b.display_name, b.format, b.graded) for b in outline] == [
+        ("hw1", "Homework", True),
+        ("hw2", "Homework", True),
+        ("hw3", "Homework", True),
+        ("final_exam", "Final Exam", True),
+    ]
     assert StudentModule.objects.count() == built.rows["courseware_studentmodule"]
     assert PersistentSubsectionGrade.objects.count() == built.rows["grades_persistentsubsectiongrade"]
     assert Submission.objects.count() == Score.objects.count() == built.rows["submissions_submission"]
@@ -104,7 +118,7 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     skipped = {r.member: r.message for r in summary.results if r.status == importer.SKIPPED}
     assert any(m.endswith(".mongo") for m in skipped)
     assert any("wiki_article" in m for m in skipped)
-    assert any(m.endswith("course_structure-prod-analytics.json") for m in skipped)
+    assert not any(m.endswith("course_structure-prod-analytics.json") for m in skipped)
 
 
 def test_values_survive_exactly(tmp_path):
@@ -377,12 +391,15 @@ def test_dry_run_validates_and_counts_without_writing(tmp_path):
     assert summary.ok
     # Learners of both courses are in both courses' user, profile and id-map files.
     shared = SPEC.learners // 2
-    assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared
+    # ... and the two outlines (14 blocks each) and grading policies come on top.
+    assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared + 2 * 14 + 2
     assert {r.status for r in summary.results if r.table == "courseware_studentmodule"} == {
         importer.WOULD_LOAD
     }
     assert not User.objects.exists()
     assert not ImportRecord.objects.exists()
+    assert not CourseBlock.objects.exists()
+    assert not GradingPolicy.objects.exists()
 
 
 # -- archives and encryption ----------------------------------------------------------------------

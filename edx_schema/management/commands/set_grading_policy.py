@@ -1,0 +1,45 @@
+"""``manage.py set_grading_policy COURSE FILE.json``: give a course its grading policy."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+
+from edx_schema.errors import EdxSchemaError
+from edx_schema.models import GradingPolicy
+from edx_schema.services.outline import save_grading_policy
+
+
+class Command(BaseCommand):
+    help = (
+        "Store a course's grading policy from a grading_policy.json (GRADER and GRADE_CUTOFFS), for "
+        "courses whose data package has no OLX export. Keys it lacks get the LMS defaults."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("course", metavar="COURSE", help="The course key.")
+        parser.add_argument("file", metavar="FILE.json", help="The grading policy JSON file.")
+
+    def handle(self, *args, **options):
+        try:
+            course = str(CourseKey.from_string(options["course"]))
+        except InvalidKeyError:
+            raise CommandError(f"{options['course']!r} is not a course key.") from None
+        try:
+            with open(options["file"], encoding="utf-8-sig") as file:
+                text = file.read()
+        except OSError as error:
+            raise CommandError(f"{options['file']}: {error.strerror}.") from None
+        except UnicodeDecodeError as error:
+            raise CommandError(f"{options['file']}: not UTF-8 text ({error.reason}).") from None
+        try:
+            saved = save_grading_policy(course_id=course, text=text, source=options["file"])
+        except EdxSchemaError as error:
+            raise CommandError(str(error)) from None
+        row = GradingPolicy.objects.get(course_id=course)
+        if options["verbosity"] >= 1:
+            what = "stored" if saved.inserted else "updated" if saved.updated else "unchanged"
+            self.stdout.write(
+                self.style.SUCCESS(f"Grading policy for {course} {what} (hash {row.grading_policy_hash}).")
+            )
