@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PackageError
+from ..grading import grading_policy_hash, merge_policy
 from .names import AUTH_USER_ASKBOT_COLUMNS, course_entity
 from .tsv import encode_field, format_record
 
@@ -467,7 +468,7 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
                     [
                         course.key,
                         u["id"],
-                        "T8bUCCuAoYVnTeTmM2/uYZHLUbU=",
+                        grading_policy_hash(merge_policy(GRADING_POLICY)),
                         grades[u["id"]]["percent"],
                         grades[u["id"]]["letter"],
                         grades[u["id"]]["passed"],
