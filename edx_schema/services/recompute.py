@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -61,12 +60,6 @@ class CourseResult:
     letter_flips: int = 0
     pass_flips: int = 0
     largest: list[Change] = field(default_factory=list)
-
-
-def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 def course_ids_with_policy() -> list[str]:

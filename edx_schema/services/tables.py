@@ -58,10 +58,6 @@ class TableSpec:
     # Columns filled from another column's value, for every row (column -> (source, function)).
     derived: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
-    @property
-    def has_course(self) -> bool:
-        return "course_id" in self.fields
-
     def foreign_keys(self, columns: list[str]) -> list[tuple[str, str, str]]:
         """``(column, referenced table, referenced column)`` for the enforced FKs among ``columns``."""
         found = []
