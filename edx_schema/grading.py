@@ -198,6 +198,52 @@ def _type_percent(scores: list[float], grader: _Grader) -> float:
     return total
 
 
+class CourseGrader:
+    """A grading policy checked and prepared once, to grade many learners with it.
+
+    ``course_grade`` builds one per call; ``recompute_grades`` builds one per course, so the
+    policy is not parsed again for every learner.
+    """
+
+    def __init__(self, policy: Mapping[str, Any], *, subsection_rounding: int | None = 4) -> None:
+        if subsection_rounding not in SUBSECTION_ROUNDINGS:
+            raise GradingPolicyError(f"subsection_rounding must be 4, 2 or None, not {subsection_rounding!r}")
+        self.rounding = subsection_rounding
+        self.graders = _graders(policy)
+        cutoffs = _cutoffs(policy)
+        # Python's sort is stable: of equal cutoffs, the one listed first in the policy wins.
+        self.cutoffs = sorted(cutoffs.items(), key=lambda kv: kv[1], reverse=True)
+        positive = [cutoff for cutoff in cutoffs.values() if cutoff > 0]
+        self.success_cutoff = min(positive) if positive else None
+
+    def grade(self, subsections: Iterable[Mapping[str, Any]]) -> CourseGrade:
+        """The course grade for ``subsections``, as described in :func:`course_grade`."""
+        sheet: dict[str, list[float]] = {}
+        seen: set[Any] = set()
+        for subsection in subsections:
+            key = subsection.get("usage_key")
+            if key is not None:
+                if key in seen:
+                    continue
+                seen.add(key)
+            possible = subsection["possible_graded"]
+            if subsection.get("graded") and possible > 0:
+                percent = subsection_percent(subsection["earned_graded"], possible, rounding=self.rounding)
+                sheet.setdefault(subsection.get("format") or "", []).append(percent)
+        raw = 0.0
+        breakdown: dict[str, float] = {}
+        for grader in self.graders:
+            weighted = _type_percent(sheet.get(grader.type, []), grader) * grader.weight
+            breakdown[grader.category] = weighted
+            raw += weighted
+        percent = round_away_from_zero(raw * 100 + 0.05) / 100
+        letter = next((name for name, cutoff in self.cutoffs if percent >= cutoff), None)
+        passed = self.success_cutoff is not None and percent >= self.success_cutoff
+        return CourseGrade(
+            raw_percent=raw, percent=percent, letter_grade=letter, passed=passed, grade_breakdown=breakdown
+        )
+
+
 def course_grade(
     policy: Mapping[str, Any],
     subsections: Iterable[Mapping[str, Any]],
@@ -211,39 +257,4 @@ def course_grade(
     ``earned_graded`` and ``possible_graded`` (override already applied) and, optionally,
     ``usage_key``: a subsection listed twice counts once, at its first position.
     """
-    if subsection_rounding not in SUBSECTION_ROUNDINGS:
-        raise GradingPolicyError(f"subsection_rounding must be 4, 2 or None, not {subsection_rounding!r}")
-    graders = _graders(policy)
-    cutoffs = _cutoffs(policy)
-    sheet: dict[str, list[float]] = {}
-    seen: set[Any] = set()
-    for subsection in subsections:
-        key = subsection.get("usage_key")
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        possible = subsection["possible_graded"]
-        if subsection.get("graded") and possible > 0:
-            percent = subsection_percent(subsection["earned_graded"], possible, rounding=subsection_rounding)
-            sheet.setdefault(subsection.get("format") or "", []).append(percent)
-    raw = 0.0
-    breakdown: dict[str, float] = {}
-    for grader in graders:
-        weighted = _type_percent(sheet.get(grader.type, []), grader) * grader.weight
-        breakdown[grader.category] = weighted
-        raw += weighted
-    percent = round_away_from_zero(raw * 100 + 0.05) / 100
-    letter = next(
-        (
-            name
-            for name, cutoff in sorted(cutoffs.items(), key=lambda kv: kv[1], reverse=True)
-            if percent >= cutoff
-        ),
-        None,
-    )
-    positive = [cutoff for cutoff in cutoffs.values() if cutoff > 0]
-    passed = bool(positive) and percent >= min(positive)
-    return CourseGrade(
-        raw_percent=raw, percent=percent, letter_grade=letter, passed=passed, grade_breakdown=breakdown
-    )
+    return CourseGrader(policy, subsection_rounding=subsection_rounding).grade(subsections)

@@ -1,4 +1,13 @@
-"""Store a course's outline and grading policy (from a package, or from a file the user gives)."""
+"""A course's outline and grading policy: storing them (from a package, or from a file the user
+gives) and reading from the outline what the LMS would take from the course content.
+
+Unattempted subsections: the LMS counts a graded subsection the learner never opened as 0 out of
+its possible score, which it takes from the course content. Here that possible comes from the
+course outline where the outline fixes it (every scored block in the subsection has a ``weight``:
+a weighted problem's possible is its weight), and otherwise it is the largest ``possible_graded``
+any learner's row has for the subsection. A subsection that neither rule gives a possible for
+cannot score points and is left out, as the LMS leaves out subsections with nothing possible.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Max
+from django.db.models.functions import Cast
 
 from ..errors import GradingPolicyError
 from ..grading import course_grade, grading_policy_hash, merge_policy
-from ..models import CourseBlock, GradingPolicy
+from ..models import CourseBlock, GradingPolicy, PersistentSubsectionGrade
 from ..package.course import Block
 
 _BLOCK_FIELDS = (
@@ -26,6 +37,39 @@ _BLOCK_FIELDS = (
     "due",
     "metadata",
 )
+
+#: Block types that carry a score in the LMS (``has_score``): their weighted possible is their
+#: ``weight`` when one is set. A subsection holding one without a weight has no possible the
+#: outline can fix.
+SCORED_CATEGORIES = frozenset(
+    {
+        "problem",
+        "openassessment",
+        "drag-and-drop-v2",
+        "lti",
+        "lti_consumer",
+        "edx_sga",
+        "staffgradedxblock",
+        "submit-and-compare",
+        "freetextresponse",
+        "imageannotation",
+        "textannotation",
+        "videoannotation",
+        "peergrading",
+        "combinedopenended",
+    }
+)
+#: Blocks whose content is chosen per learner: the outline cannot say what a learner was given.
+PER_LEARNER_CATEGORIES = frozenset({"library_content", "itembank", "split_test", "randomize", "conditional"})
+
+
+def key_text(name: str = "usage_key") -> Cast:
+    """A course or usage key column read as its stored string.
+
+    Reading it through the key field parses every value (about 18 µs a key: 36 s for the 2M
+    subsection rows of a 100,000-learner course) where the string is all that is needed.
+    """
+    return Cast(name, models.CharField())
 
 
 @dataclass
@@ -132,3 +176,57 @@ def save_grading_policy(*, course_id: str, text: str, source: str) -> Saved:
     else:
         saved.unchanged = 1
     return saved
+
+
+def outline_possibles(*, course_id: str) -> dict[str, float | None]:
+    """Each graded subsection's possible score as the course outline fixes it, in course order.
+
+    The value is the sum of the weights of the subsection's scored blocks (problems whose own
+    ``graded`` is false are not counted), or None when a scored block has no weight or the
+    subsection holds content chosen per learner.
+    """
+    possibles: dict[str, float | None] = {}
+    current: str | None = None
+    depth = 0
+    blocks = (
+        CourseBlock.objects.filter(course_id=course_id)
+        .order_by("position")
+        .values_list(key_text(), "category", "depth", "graded", "weight", "metadata")
+    )
+    # Course order is depth first, so a subsection's descendants are the blocks after it that
+    # are deeper than it.
+    for key, category, block_depth, graded, weight, metadata in blocks.iterator(chunk_size=2_000):
+        if current is not None and block_depth <= depth:
+            current = None
+        if category == "sequential":
+            if graded:
+                current, depth = key, block_depth
+                possibles.setdefault(key, 0.0)
+            continue
+        if current is None or possibles[current] is None:
+            continue
+        if category in PER_LEARNER_CATEGORIES or (category in SCORED_CATEGORIES and weight is None):
+            possibles[current] = None
+        elif category in SCORED_CATEGORIES and metadata.get("graded") is not False:
+            possibles[current] += weight
+    return possibles
+
+
+def unattempted_possibles(*, course_id: str) -> dict[str, float]:
+    """The possible score of each graded subsection for a learner who has no row for it.
+
+    From the outline where it fixes one, else the largest ``possible_graded`` of any learner's
+    row for the subsection (see the module docstring).
+    """
+    from_rows = dict(
+        PersistentSubsectionGrade.objects.filter(course_id=course_id)
+        .values("usage_key")
+        .annotate(most=Max("possible_graded"))
+        .values_list(key_text(), "most")
+    )
+    result = {}
+    for key, possible in outline_possibles(course_id=course_id).items():
+        chosen = possible if possible is not None else from_rows.get(key)
+        if chosen:
+            result[key] = chosen
+    return result

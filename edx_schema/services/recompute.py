@@ -1,29 +1,28 @@
 """Recompute persistent course grades from subsection grades, overrides and the grading policy.
 
-Set-based and bounded: per course, three ordered streams (the learners, their subsection rows
-with overrides joined, their stored course grades) are merged by user id, so only one learner's
-rows are in memory at a time; new and changed grades are written in bulk batches.
+Set-based and bounded: per course, three streams ordered by user id (enrollments, subsection
+rows with their overrides joined, stored course grades) are read in keyset pages and merged, so
+only one page and one learner's rows are in memory at a time; new and changed grades are written
+in bulk batches.
 
-Unattempted subsections: the LMS counts a graded subsection the learner never opened as 0 out of
-its possible score, which it takes from the course content. The package's outline does not carry
-problem scores, so here the possible score of such a subsection is the largest
-``possible_graded`` any learner's row has for it; a subsection nobody has a row for cannot score
-points and is left out, as the LMS leaves out subsections with nothing possible.
+A graded subsection the learner never opened counts as 0 out of the possible score that
+``outline.unattempted_possibles`` gives it, as the LMS counts it.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
 from django.utils import timezone
 
 from ..errors import GradingPolicyError
-from ..grading import course_grade, grading_policy_hash
+from ..grading import CourseGrader, grading_policy_hash
 from ..models import (
     CourseBlock,
     CourseEnrollment,
@@ -31,9 +30,10 @@ from ..models import (
     PersistentCourseGrade,
     PersistentSubsectionGrade,
 )
+from .outline import key_text, unattempted_possibles
 
 BATCH = 2_000
-STREAM_CHUNK = 5_000
+STREAM_CHUNK = 10_000
 LARGEST_CHANGES = 10
 
 
@@ -67,6 +67,49 @@ def course_ids_with_policy() -> list[str]:
     return sorted(str(key) for key in GradingPolicy.objects.values_list("course_id", flat=True))
 
 
+def _pages_by_user(queryset: models.QuerySet, fields: tuple[Any, ...]) -> Iterator[tuple[int, list[tuple]]]:
+    """``(user_id, rows)`` for each user in ``queryset``, in user order; ``fields[0]`` is user_id.
+
+    Read in keyset pages of STREAM_CHUNK rows (``user_id > last``) rather than one big SELECT:
+    MySQLdb buffers a whole result set on the client, so one query would hold the course in memory.
+    A page ends at the last user it holds completely; the next page starts after that user.
+    """
+    after: int | None = None
+    while True:
+        page = queryset if after is None else queryset.filter(user_id__gt=after)
+        rows = list(page.order_by("user_id").values_list(*fields)[:STREAM_CHUNK])
+        if len(rows) == STREAM_CHUNK:
+            last = rows[-1][0]
+            complete = [row for row in rows if row[0] != last]
+            if not complete:  # one user has a whole page of rows or more: read that user alone
+                complete = list(page.filter(user_id=last).values_list(*fields))
+        else:
+            complete = rows
+        for user_id, group in groupby(complete, key=itemgetter(0)):
+            yield user_id, list(group)
+        if len(rows) < STREAM_CHUNK:
+            return
+        after = complete[-1][0]
+
+
+def _merge_by_user(*streams: Iterator[tuple[int, list[tuple]]]) -> Iterator[tuple[int, list[list[tuple]]]]:
+    """Merge user-ordered ``(user_id, rows)`` streams: ``(user_id, [rows of each stream])``."""
+    heads = [next(stream, None) for stream in streams]
+    while True:
+        present = [head[0] for head in heads if head is not None]
+        if not present:
+            return
+        user_id = min(present)
+        found = []
+        for index, head in enumerate(heads):
+            if head is not None and head[0] == user_id:
+                found.append(head[1])
+                heads[index] = next(streams[index], None)
+            else:
+                found.append([])
+        yield user_id, found
+
+
 def recompute_course(
     *,
     course_id: str,
@@ -77,6 +120,7 @@ def recompute_course(
 ) -> CourseResult:
     """Recompute (and unless ``dry_run`` store) the course grades of one course.
 
+    Every learner with an enrollment in the course or a subsection grade in it gets a grade.
     Raises GradingPolicyError when the course has no grading policy or no outline.
     """
     policy_row = GradingPolicy.objects.filter(course_id=course_id).first()
@@ -87,96 +131,75 @@ def recompute_course(
             f"{course_id} grading_policy.json"
         )
     policy = policy_row.policy
+    grader = CourseGrader(policy, subsection_rounding=subsection_rounding)
     policy_hash = grading_policy_hash(policy)
     outline = list(
         CourseBlock.objects.filter(course_id=course_id, category="sequential")
         .order_by("position")
-        .values_list("usage_key", "format", "graded")
+        .values_list(key_text(), "format", "graded")
     )
     if not outline:
         raise GradingPolicyError(
             f"{course_id} has no course outline: import its package with the course_structure JSON"
         )
-    subsections = [(str(key), fmt, graded) for key, fmt, graded in outline]
+    # Only graded subsections can enter a grade; a learner's sheet starts from the unattempted
+    # totals, and the learner's own rows replace them.
+    graded = [(key, fmt) for key, fmt, is_graded in outline if is_graded]
+    unattempted = unattempted_possibles(course_id=course_id)
+    blank = {key: (0.0, unattempted.get(key, 0.0)) for key, _fmt in graded}
+
     rows = PersistentSubsectionGrade.objects.filter(course_id=course_id)
     enrolled = CourseEnrollment.objects.filter(course_id=course_id)
     stored = PersistentCourseGrade.objects.filter(course_id=course_id)
     if user_ids is not None:
         wanted = sorted(set(user_ids))
         rows, enrolled, stored = (q.filter(user_id__in=wanted) for q in (rows, enrolled, stored))
-    # Possible of a subsection a learner has no row for: the largest any learner's row has.
-    unattempted = {
-        str(key): possible
-        for key, possible in PersistentSubsectionGrade.objects.filter(course_id=course_id)
-        .values("usage_key")
-        .annotate(most=Max("possible_graded"))
-        .values_list("usage_key", "most")
-    }
-    # Ordered streams (iterator: the rows are never all in memory), merged by user id.
-    learners = sorted(
-        set(enrolled.values_list("user_id", flat=True))
-        | set(rows.values_list("user_id", flat=True).distinct())
+    learners = _merge_by_user(
+        _pages_by_user(enrolled, ("user_id",)),
+        _pages_by_user(
+            rows,
+            (
+                "user_id",
+                key_text(),
+                "earned_graded",
+                "possible_graded",
+                "override__earned_graded_override",
+                "override__possible_graded_override",
+            ),
+        ),
+        _pages_by_user(
+            stored,
+            ("user_id", "id", "percent_grade", "letter_grade", "grading_policy_hash", "passed_timestamp"),
+        ),
     )
-    row_stream = (
-        rows.order_by("user_id")
-        .values_list(
-            "user_id",
-            "usage_key",
-            "earned_graded",
-            "possible_graded",
-            "override__earned_graded_override",
-            "override__possible_graded_override",
-        )
-        .iterator(chunk_size=STREAM_CHUNK)
-    )
-    stored_stream = (
-        stored.order_by("user_id")
-        .values_list(
-            "user_id", "id", "percent_grade", "letter_grade", "grading_policy_hash", "passed_timestamp"
-        )
-        .iterator(chunk_size=STREAM_CHUNK)
-    )
-    by_user = itertools.groupby(row_stream, key=lambda row: row[0])
     result = CourseResult(course_id=course_id)
     now = timezone.now()
     largest: list[tuple[float, int, Change]] = []
     creates: list[PersistentCourseGrade] = []
     updates: list[PersistentCourseGrade] = []
-    current_rows = next(by_user, None)
-    stored_iter = iter(stored_stream)
-    next_stored = next(stored_iter, None)
     with transaction.atomic():
-        for user_id in learners:
-            own: dict[str, tuple[float, float]] = {}
-            while current_rows is not None and current_rows[0] < user_id:
-                current_rows = next(by_user, None)
-            if current_rows is not None and current_rows[0] == user_id:
-                for _u, key, earned, possible, earned_override, possible_override in current_rows[1]:
-                    own[str(key)] = (
+        for user_id, (_enrollment, own_rows, previous_rows) in learners:
+            totals = dict(blank)
+            for _u, key, earned, possible, earned_override, possible_override in own_rows:
+                if key in totals:
+                    totals[key] = (
                         earned if earned_override is None else earned_override,
                         possible if possible_override is None else possible_override,
                     )
-                current_rows = next(by_user, None)
-            while next_stored is not None and next_stored[0] < user_id:
-                next_stored = next(stored_iter, None)
-            previous = next_stored if next_stored is not None and next_stored[0] == user_id else None
-            sheet = []
-            for key, fmt, graded in subsections:
-                earned, possible = own.get(key, (0.0, unattempted.get(key) or 0.0))
-                sheet.append(
-                    {
-                        "usage_key": key,
-                        "format": fmt,
-                        "graded": graded,
-                        "earned_graded": earned,
-                        "possible_graded": possible,
-                    }
-                )
-            grade = course_grade(policy, sheet, subsection_rounding=subsection_rounding)
+            grade = grader.grade(
+                {
+                    "usage_key": key,
+                    "format": fmt,
+                    "graded": True,
+                    "earned_graded": totals[key][0],
+                    "possible_graded": totals[key][1],
+                }
+                for key, fmt in graded
+            )
             letter = grade.letter_grade or ""
             result.learners += 1
             progress(result.learners)
-            if previous is None:
+            if not previous_rows:
                 result.new += 1
                 creates.append(
                     PersistentCourseGrade(
@@ -191,7 +214,7 @@ def recompute_course(
                     )
                 )
             else:
-                _u, pk, old_percent, old_letter, old_hash, passed_at = previous
+                _u, pk, old_percent, old_letter, old_hash, passed_at = previous_rows[0]
                 needs_timestamp = grade.passed and passed_at is None
                 if (
                     old_percent == grade.percent
@@ -221,23 +244,21 @@ def recompute_course(
                             modified=now,
                         )
                     )
-            if not dry_run and len(creates) >= BATCH:
-                PersistentCourseGrade.objects.bulk_create(creates)
-                creates = []
-            if not dry_run and len(updates) >= BATCH:
-                _update(updates)
-                updates = []
             if dry_run:
                 creates, updates = [], []
+            elif len(creates) + len(updates) >= BATCH:
+                _write(creates, updates)
+                creates, updates = [], []
         if not dry_run:
-            PersistentCourseGrade.objects.bulk_create(creates)
-            _update(updates)
+            _write(creates, updates)
     result.largest = [change for _delta, _u, change in sorted(largest, key=lambda e: (-e[0], -e[1]))]
     return result
 
 
-def _update(rows: list[PersistentCourseGrade]) -> None:
-    if rows:
+def _write(creates: list[PersistentCourseGrade], updates: list[PersistentCourseGrade]) -> None:
+    if creates:
+        PersistentCourseGrade.objects.bulk_create(creates)
+    if updates:
         PersistentCourseGrade.objects.bulk_update(
-            rows, ["percent_grade", "letter_grade", "grading_policy_hash", "passed_timestamp", "modified"]
+            updates, ["percent_grade", "letter_grade", "grading_policy_hash", "passed_timestamp", "modified"]
         )

@@ -11,7 +11,11 @@ from django.core.management import CommandError, call_command
 from edx_schema import api
 from edx_schema.models import CourseEnrollment, PersistentCourseGrade, PersistentSubsectionGrade
 from edx_schema.package.builder import GRADING_POLICY
+from edx_schema.services.outline import save_grading_policy
 from edx_schema.services.recompute import recompute_course
+from edx_schema.testing.factories import PersistentSubsectionGradeFactory
+from tests.services.outlines import COURSE as OUTLINE_COURSE
+from tests.services.outlines import key, save_sample_outline
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +110,36 @@ def test_clear_errors_for_unknown_courses_and_missing_policies(sample):
         call_command("recompute_grades", "--course", "course-v1:A+B+C")
     with pytest.raises(CommandError, match="not a course key"):
         call_command("recompute_grades", "--course", "nonsense")
+
+
+@pytest.mark.parametrize("page", [1, 3, 4, 7])
+def test_keyset_pages_of_any_size_give_the_same_grades(sample, monkeypatch, page):
+    # Each learner has 4 subsection rows: pages of 1 and 3 hold less than one learner's rows,
+    # 4 ends exactly on a learner, 7 splits one.
+    monkeypatch.setattr("edx_schema.services.recompute.STREAM_CHUNK", page)
+    user = User.objects.create(id=998, username="enrolled-only")
+    CourseEnrollment.objects.create(user=user, course_id=COURSE, mode="audit")
+    result = recompute_course(course_id=COURSE, dry_run=True)
+    assert (result.learners, result.new, result.changed, result.unchanged) == (21, 1, 0, 20)
+
+
+def test_an_unattempted_subsection_counts_as_zero_out_of_its_possible():
+    save_sample_outline()
+    # The outline fixes "weighted" at 5.5 points; "unweighted" takes the largest possible of any
+    # learner's row (8); "library" and "empty" can score nothing and are left out.
+    policy = {"GRADER": [{"type": "Homework", "min_count": 1, "drop_count": 0, "weight": 1.0}]}
+    save_grading_policy(course_id=OUTLINE_COURSE, text=json.dumps(policy), source="test")
+    PersistentSubsectionGradeFactory(
+        user_id=1, course_id=OUTLINE_COURSE, usage_key=key("sequential", "weighted"),
+        earned_graded=5.5, possible_graded=5.5,
+    )  # fmt: skip
+    PersistentSubsectionGradeFactory(
+        user_id=2, course_id=OUTLINE_COURSE, usage_key=key("sequential", "unweighted"),
+        earned_graded=4.0, possible_graded=8.0,
+    )  # fmt: skip
+    recompute_course(course_id=OUTLINE_COURSE)
+    grades = dict(
+        PersistentCourseGrade.objects.filter(course_id=OUTLINE_COURSE).values_list("user_id", "percent_grade")
+    )
+    # Learner 1: (1.0 + 0/8) / 2; learner 2: (0/5.5 + 4/8) / 2.
+    assert grades == {1: 0.5, 2: 0.25}

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from edx_schema.errors import EdxSchemaError
+from edx_schema.management.arguments import course_key
 from edx_schema.package.names import LOADED_TABLES, course_entity
 from edx_schema.package.source import Decryption
 from edx_schema.services.importer import (
@@ -155,15 +156,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _entity(key: str) -> str:
-        from opaque_keys import InvalidKeyError
-        from opaque_keys.edx.keys import CourseKey
-
-        try:
-            course = CourseKey.from_string(key)
-        except InvalidKeyError:
-            raise CommandError(
-                f"--course {key!r} is not a course key (course-v1:Org+Number+Run or Org/Number/Run)."
-            ) from None
+        course = course_key(key)
         return course_entity(org=course.org, course=course.course, run=course.run)
 
     @staticmethod

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from opaque_keys import InvalidKeyError
-from opaque_keys.edx.keys import CourseKey
 
 from edx_schema.errors import EdxSchemaError
+from edx_schema.management.arguments import course_key
 from edx_schema.models import GradingPolicy
 from edx_schema.services.recompute import CourseResult, course_ids_with_policy, recompute_course
 
@@ -64,10 +63,7 @@ class Command(BaseCommand):
                 self._report(result, diff=options["diff"], dry_run=options["dry_run"])
 
     def _course(self, key: str) -> str:
-        try:
-            course = str(CourseKey.from_string(key))
-        except InvalidKeyError:
-            raise CommandError(f"--course {key!r} is not a course key.") from None
+        course = str(course_key(key))
         if not GradingPolicy.objects.filter(course_id=course).exists():
             known = ", ".join(course_ids_with_policy()[:5]) or "none yet"
             raise CommandError(

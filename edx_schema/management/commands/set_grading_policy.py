@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from opaque_keys import InvalidKeyError
-from opaque_keys.edx.keys import CourseKey
 
 from edx_schema.errors import EdxSchemaError
+from edx_schema.management.arguments import course_key
 from edx_schema.models import GradingPolicy
 from edx_schema.services.outline import save_grading_policy
 
@@ -22,10 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("file", metavar="FILE.json", help="The grading policy JSON file.")
 
     def handle(self, *args, **options):
-        try:
-            course = str(CourseKey.from_string(options["course"]))
-        except InvalidKeyError:
-            raise CommandError(f"{options['course']!r} is not a course key.") from None
+        course = str(course_key(options["course"], option="COURSE"))
         try:
             with open(options["file"], encoding="utf-8-sig") as file:
                 text = file.read()
