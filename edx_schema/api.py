@@ -8,16 +8,33 @@ from .errors import (
     InvalidKeyError,
     PackageError,
 )
-from .grading import CourseGrade, Totals, apply_override, course_grade, grading_policy_hash, merge_policy
+from .grading import (
+    CourseGrade,
+    CourseGrader,
+    Totals,
+    apply_override,
+    course_grade,
+    grading_policy_hash,
+    merge_policy,
+)
 from .package.source import Decryption
 from .services.demo import DemoSummary, load_demo
 from .services.importer import ImportOptions, ImportSummary, MemberResult, import_packages
-from .services.overrides import override_subsection_grade
+from .services.overrides import (
+    Correction,
+    correct_subsection_grade,
+    delete_subsection_override,
+    override_subsection_grade,
+)
+from .services.recompute import CourseResult, recompute_course
 from .visible_blocks import blocks_hash, blocks_json
 
 __all__ = [
     "ConfigurationError",
+    "Correction",
     "CourseGrade",
+    "CourseGrader",
+    "CourseResult",
     "Decryption",
     "DemoSummary",
     "EdxSchemaError",
@@ -32,10 +49,13 @@ __all__ = [
     "apply_override",
     "blocks_hash",
     "blocks_json",
+    "correct_subsection_grade",
     "course_grade",
+    "delete_subsection_override",
     "grading_policy_hash",
     "import_packages",
     "load_demo",
     "merge_policy",
     "override_subsection_grade",
+    "recompute_course",
 ]

@@ -186,13 +186,17 @@ class CourseGrade:
 def _type_percent(scores: list[float], grader: _Grader) -> float:
     count = max(grader.min_count, len(scores))
     items = scores + [0.0] * (count - len(scores))  # placeholders come after the real entries
-    # Stable sort by percent descending; the last drop_count are the lowest, later ones first.
-    order = sorted(range(count), key=lambda i: -items[i])
-    dropped = set(order[-grader.drop_count :]) if grader.drop_count > 0 else set()
     total: float = 0
-    for index in range(count):
-        if index not in dropped:
-            total += items[index]
+    if grader.drop_count > 0:
+        # Stable sort by percent descending (ties keep course order); the last drop_count are
+        # the lowest, later ones first. The rest are summed in course order, as the LMS sums.
+        dropped = set(sorted(range(count), key=items.__getitem__, reverse=True)[-grader.drop_count :])
+        for index in range(count):
+            if index not in dropped:
+                total += items[index]
+    else:
+        for item in items:
+            total += item
     if count - grader.drop_count > 0:
         total /= count - grader.drop_count
     return total
@@ -215,10 +219,16 @@ class CourseGrader:
         self.cutoffs = sorted(cutoffs.items(), key=lambda kv: kv[1], reverse=True)
         positive = [cutoff for cutoff in cutoffs.values() if cutoff > 0]
         self.success_cutoff = min(positive) if positive else None
+        # One list of percents per assignment type a grader reads; subsections of any other
+        # format are ignored, as the LMS ignores them.
+        self._slots: dict[str, int] = {}
+        for grader in self.graders:
+            self._slots.setdefault(grader.type, len(self._slots))
+        self._reads = [(self._slots[grader.type], grader) for grader in self.graders]
 
     def grade(self, subsections: Iterable[Mapping[str, Any]]) -> CourseGrade:
         """The course grade for ``subsections``, as described in :func:`course_grade`."""
-        sheet: dict[str, list[float]] = {}
+        entries = []
         seen: set[Any] = set()
         for subsection in subsections:
             key = subsection.get("usage_key")
@@ -226,14 +236,36 @@ class CourseGrader:
                 if key in seen:
                     continue
                 seen.add(key)
-            possible = subsection["possible_graded"]
-            if subsection.get("graded") and possible > 0:
-                percent = subsection_percent(subsection["earned_graded"], possible, rounding=self.rounding)
-                sheet.setdefault(subsection.get("format") or "", []).append(percent)
+            if subsection.get("graded"):
+                entries.append(
+                    (
+                        subsection.get("format") or "",
+                        subsection["earned_graded"],
+                        subsection["possible_graded"],
+                    )
+                )
+        return self.grade_totals(entries)
+
+    def grade_totals(self, entries: Iterable[tuple[str, float, float]]) -> CourseGrade:
+        """The course grade for graded subsections given as ``(format, earned, possible)``.
+
+        The fast path of :meth:`grade`, for callers that already hold each graded subsection once,
+        in course order, with its override applied.
+        """
+        scale = None if self.rounding is None else 10.0**self.rounding
+        slots = self._slots
+        sheet: list[list[float]] = [[] for _ in slots]
+        for fmt, earned, possible in entries:
+            slot = slots.get(fmt)
+            if slot is not None and possible > 0:
+                # subsection_percent, inlined: this runs for every subsection of every learner
+                sheet[slot].append(
+                    earned / possible if scale is None else round(earned / possible * scale) / scale
+                )
         raw = 0.0
         breakdown: dict[str, float] = {}
-        for grader in self.graders:
-            weighted = _type_percent(sheet.get(grader.type, []), grader) * grader.weight
+        for slot, grader in self._reads:
+            weighted = _type_percent(sheet[slot], grader) * grader.weight
             breakdown[grader.category] = weighted
             raw += weighted
         percent = round_away_from_zero(raw * 100 + 0.05) / 100

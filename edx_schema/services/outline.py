@@ -216,17 +216,16 @@ def unattempted_possibles(*, course_id: str) -> dict[str, float]:
     """The possible score of each graded subsection for a learner who has no row for it.
 
     From the outline where it fixes one, else the largest ``possible_graded`` of any learner's
-    row for the subsection (see the module docstring).
+    row for the subsection (see the module docstring). Subsections with nothing possible are
+    left out.
     """
-    from_rows = dict(
-        PersistentSubsectionGrade.objects.filter(course_id=course_id)
-        .values("usage_key")
-        .annotate(most=Max("possible_graded"))
-        .values_list(key_text(), "most")
-    )
-    result = {}
-    for key, possible in outline_possibles(course_id=course_id).items():
-        chosen = possible if possible is not None else from_rows.get(key)
-        if chosen:
-            result[key] = chosen
-    return result
+    possibles = outline_possibles(course_id=course_id)
+    unknown = [key for key, possible in possibles.items() if possible is None]
+    if unknown:  # one pass over the course's rows, only for what the outline cannot say
+        possibles.update(
+            PersistentSubsectionGrade.objects.filter(course_id=course_id, usage_key__in=unknown)
+            .values("usage_key")
+            .annotate(most=Max("possible_graded"))
+            .values_list(key_text(), "most")
+        )
+    return {key: possible for key, possible in possibles.items() if possible}
