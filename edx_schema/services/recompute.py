@@ -79,8 +79,14 @@ def _pages_by_user(
     course_id: str,
     user: str = "user_id",
     course: str = "course_id",
+    after: int | None = None,
+    upto: int | None = None,
 ) -> Iterator[tuple[int, list[tuple]]]:
     """``(user_id, rows)`` for each user of ``queryset`` in ``course_id``, in user order.
+
+    Only users above ``after`` and up to ``upto``: the first page starts after ``after``, and
+    reading stops past ``upto`` (as keyset bounds, not filters, so that every page is the same
+    query: an extra user-id range made SQLite read overrides through every grade of the range).
 
     ``fields[0]`` is ``user``. Read in keyset pages of STREAM_CHUNK rows (``user_id > last``)
     rather than one big SELECT: MySQLdb buffers a whole result set on the client, so one query
@@ -94,7 +100,6 @@ def _pages_by_user(
         queryset = queryset.filter(**{f"{course}__gte": course_id, f"{course}__lte": course_id})
     else:  # SQLite seeks on (course_id = X, user_id > N); a range on course_id would not.
         queryset = queryset.filter(**{course: course_id})
-    after: int | None = None
     while True:
         page = queryset if after is None else queryset.filter(**{f"{user}__gt": after})
         rows = list(page.order_by(course, user).values_list(*fields)[:STREAM_CHUNK])
@@ -106,6 +111,8 @@ def _pages_by_user(
         else:
             complete = rows
         for user_id, group in groupby(complete, key=itemgetter(0)):
+            if upto is not None and user_id > upto:
+                return
             yield user_id, list(group)
         if len(rows) < STREAM_CHUNK:
             return
@@ -262,21 +269,14 @@ def _graded(
     rows = PersistentSubsectionGrade.objects.all()
     overrides = PersistentSubsectionGradeOverride.objects.all()
     enrolled = CourseEnrollment.objects.all()
-    bounds = {}
-    if after is not None:
-        bounds["gt"] = after
-    if upto is not None:
-        bounds["lte"] = upto
     if user_ids is not None:
-        bounds["in"] = user_ids
-    rows, enrolled = (q.filter(**{f"user_id__{op}": v for op, v in bounds.items()}) for q in (rows, enrolled))
-    overrides = overrides.filter(**{f"grade__user_id__{op}": v for op, v in bounds.items()})
+        rows, enrolled = rows.filter(user_id__in=user_ids), enrolled.filter(user_id__in=user_ids)
+        overrides = overrides.filter(grade__user_id__in=user_ids)
+    span = {"course_id": course_id, "after": after, "upto": upto}
     # Overrides are few: a stream of their own is cheaper than joining every row to them.
     learners = _merge_by_user(
-        _pages_by_user(enrolled, ("user_id",), course_id=course_id),
-        _pages_by_user(
-            rows, ("user_id", key_text(), "earned_graded", "possible_graded"), course_id=course_id
-        ),
+        _pages_by_user(enrolled, ("user_id",), **span),
+        _pages_by_user(rows, ("user_id", key_text(), "earned_graded", "possible_graded"), **span),
         _pages_by_user(
             overrides,
             (
@@ -285,9 +285,9 @@ def _graded(
                 "earned_graded_override",
                 "possible_graded_override",
             ),
-            course_id=course_id,
             user="grade__user_id",
             course="grade__course_id",
+            **span,
         ),
     )
     blank, place, grade_totals = sheet.blank, sheet.place, sheet.grader.grade_totals
