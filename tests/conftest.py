@@ -8,6 +8,16 @@ import pytest
 PASSPHRASE = "s3cret passphrase"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last.
+
+    They leave threads behind (the live server's, Playwright's); a test that forks a process
+    after them (import_package --jobs, the SQLite grading helper) could inherit a lock one of
+    those threads held, and hang.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def gpg_key(tmp_path_factory):
     """A throwaway GnuPG home with one passphrase-protected key: ``(gpg, home, fingerprint)``."""

@@ -1,0 +1,36 @@
+"""Admin for ``courseware_studentmodule``, the biggest table of a package."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ..models import StudentModule
+from .base import LargeTableAdmin
+from .display import course_filter, formatted_json
+
+
+@admin.register(StudentModule)
+class StudentModuleAdmin(LargeTableAdmin):
+    list_display = (
+        "id",
+        "student",
+        "course_id",
+        "module_state_key",
+        "module_type",
+        "grade",
+        "max_grade",
+        "modified",
+    )
+    list_filter = (
+        "module_type",
+        "done",
+        course_filter(),
+        ("modified", admin.DateFieldListFilter),
+        ("created", admin.DateFieldListFilter),
+    )
+    list_select_related = ("student",)
+    raw_id_fields = ("student",)
+    readonly_fields = (formatted_json("state", "state (formatted)"),)
+    indexed_search = (("student_id", "id"), ("module_state_key", "usage"), ("course_id", "course"))
+    search_help_text = "A student (user) id, a block's usage key, or a course key."
+    extra_lookups = ("student__id__exact",)
