@@ -112,6 +112,12 @@ class LargeTableAdmin(admin.ModelAdmin):
     them.
     """
 
+    # Foreign keys are listed as ids (linked to the learner page), never joined: with a JOIN and
+    # ORDER BY id DESC LIMIT 50, MariaDB read auth_user first and sorted a million-row table.
+    list_select_related = False
+    # Newest first, by the primary key alone: a model's own ordering (student_courseenrollment's
+    # user_id, course_id) mixed with the admin's "-pk" made MariaDB sort the whole table.
+    ordering = ("-pk",)
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

@@ -6,14 +6,13 @@ from django.contrib import admin
 
 from ..models import GeneratedCertificate
 from .base import LargeTableAdmin
-from .display import course_filter
+from .display import course_filter, learner_column
 
 
 @admin.register(GeneratedCertificate)
 class GeneratedCertificateAdmin(LargeTableAdmin):
-    list_display = ("id", "user", "course_id", "status", "grade", "mode", "created_date")
+    list_display = ("id", learner_column(), "course_id", "status", "grade", "mode", "created_date")
     list_filter = (course_filter(),)
-    list_select_related = ("user",)
     raw_id_fields = ("user",)
     indexed_search = (("user_id", "id"), ("course_id", "course"), ("verify_uuid", "exact"))
     search_help_text = "A user id, a course key, or a verify_uuid."

@@ -117,7 +117,7 @@ class GradingPolicyAdmin(LargeTableAdmin):
 class CourseBlockAdmin(LargeTableAdmin):
     list_display = ("course_id", "position", "category", "display_name", "format", "graded", "weight", "due")
     list_filter = (course_filter(),)
-    ordering = ("course_id", "position")
+    ordering = ("course_id", "position", "pk")  # the index's order, and a total one
     readonly_fields = (formatted_json("metadata", "metadata (formatted)"),)
     indexed_search = (("course_id", "course"), ("usage_key", "subsection"))
     search_help_text = "A course key or a block's usage key."

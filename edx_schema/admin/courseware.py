@@ -6,14 +6,14 @@ from django.contrib import admin
 
 from ..models import StudentModule
 from .base import LargeTableAdmin
-from .display import course_filter, formatted_json
+from .display import course_filter, formatted_json, learner_column
 
 
 @admin.register(StudentModule)
 class StudentModuleAdmin(LargeTableAdmin):
     list_display = (
         "id",
-        "student",
+        learner_column("student_id"),
         "course_id",
         "module_state_key",
         "module_type",
@@ -28,7 +28,6 @@ class StudentModuleAdmin(LargeTableAdmin):
         ("modified", admin.DateFieldListFilter),
         ("created", admin.DateFieldListFilter),
     )
-    list_select_related = ("student",)
     raw_id_fields = ("student",)
     readonly_fields = (formatted_json("state", "state (formatted)"),)
     indexed_search = (("student_id", "id"), ("module_state_key", "usage"), ("course_id", "course"))

@@ -24,7 +24,7 @@ from ..models import (
     UserProfile,
 )
 from .base import LargeTableAdmin, csv_export_action
-from .display import course_filter, formatted_json, learner_link
+from .display import course_filter, formatted_json, learner_column, learner_link
 
 admin.site.unregister(User)
 
@@ -96,9 +96,16 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
 
 @admin.register(UserProfile)
 class UserProfileAdmin(LargeTableAdmin):
-    list_display = ("id", "user", "name", "gender", "year_of_birth", "level_of_education", "country")
+    list_display = (
+        "id",
+        learner_column(),
+        "name",
+        "gender",
+        "year_of_birth",
+        "level_of_education",
+        "country",
+    )
     list_filter = ("gender", "level_of_education")
-    list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = (formatted_json("meta", "meta (formatted)"),)
     indexed_search = (("user_id", "id"), ("name", "prefix"))
@@ -107,9 +114,8 @@ class UserProfileAdmin(LargeTableAdmin):
 
 @admin.register(CourseEnrollment)
 class CourseEnrollmentAdmin(LargeTableAdmin):
-    list_display = ("id", "user", "course_id", "mode", "is_active", "created")
+    list_display = ("id", learner_column(), "course_id", "mode", "is_active", "created")
     list_filter = (course_filter(), ("created", admin.DateFieldListFilter))
-    list_select_related = ("user",)
     raw_id_fields = ("user",)
     indexed_search = (("user_id", "id"), ("course_id", "course"))
     search_help_text = "A user id or a course key."
@@ -120,9 +126,8 @@ class CourseEnrollmentAdmin(LargeTableAdmin):
 
 @admin.register(AnonymousUserId)
 class AnonymousUserIdAdmin(LargeTableAdmin):
-    list_display = ("id", "user", "anonymous_user_id", "course_id")
+    list_display = ("id", learner_column(), "anonymous_user_id", "course_id")
     list_filter = (course_filter(),)
-    list_select_related = ("user",)
     raw_id_fields = ("user",)
     indexed_search = (("anonymous_user_id", "exact"), ("user_id", "id"), ("course_id", "course"))
     search_help_text = "An anonymous user id, a user id or a course key."
@@ -130,8 +135,7 @@ class AnonymousUserIdAdmin(LargeTableAdmin):
 
 @admin.register(UserIdMap)
 class UserIdMapAdmin(LargeTableAdmin):
-    list_display = ("hash_id", "user", "username")
-    list_select_related = ("user",)
+    list_display = ("hash_id", learner_column(), "username")
     raw_id_fields = ("user",)
     ordering = ("hash_id",)
     indexed_search = (("hash_id", "exact"), ("user_id", "id"))
@@ -140,9 +144,8 @@ class UserIdMapAdmin(LargeTableAdmin):
 
 @admin.register(UserCourseTag)
 class UserCourseTagAdmin(LargeTableAdmin):
-    list_display = ("id", "user", "course_id", "key", "value")
+    list_display = ("id", learner_column(), "course_id", "key", "value")
     list_filter = (course_filter(),)
-    list_select_related = ("user",)
     raw_id_fields = ("user",)
     indexed_search = (("user_id", "id"), ("key", "exact"), ("course_id", "course"))
     search_help_text = "A user id, a tag key or a course key."

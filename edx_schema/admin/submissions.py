@@ -19,9 +19,8 @@ class StudentItemAdmin(LargeTableAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(LargeTableAdmin):
-    list_display = ("id", "uuid", "student_item", "attempt_number", "submitted_at", "status")
+    list_display = ("id", "uuid", "student_item_id", "attempt_number", "submitted_at", "status")
     list_filter = (("submitted_at", admin.DateFieldListFilter), ("created_at", admin.DateFieldListFilter))
-    list_select_related = ("student_item",)
     raw_id_fields = ("student_item",)
     readonly_fields = (formatted_json("answer", "raw answer (formatted)"),)
     indexed_search = (("uuid", "exact"), ("student_item_id", "id"))
@@ -32,15 +31,14 @@ class SubmissionAdmin(LargeTableAdmin):
 class ScoreAdmin(LargeTableAdmin):
     list_display = (
         "id",
-        "student_item",
-        "submission",
+        "student_item_id",
+        "submission_id",
         "points_earned",
         "points_possible",
         "created_at",
         "reset",
     )
     list_filter = (("created_at", admin.DateFieldListFilter),)
-    list_select_related = ("student_item",)
     raw_id_fields = ("student_item", "submission")
     indexed_search = (("student_item_id", "id"), ("submission_id", "id"))
     search_help_text = "A student item id or a submission id."

@@ -180,3 +180,34 @@ def test_json_columns_are_pretty_printed(sample, admin_client):
     module = StudentModule.objects.exclude(state=None).first()
     page = admin_client.get(url(StudentModule, "change", module.pk)).content.decode()
     assert '<pre class="edx-json">' in page
+
+
+def test_changing_and_deleting_an_override_in_the_admin_is_in_its_history(sample, admin_client):
+    from edx_schema import api
+
+    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw3")
+    override = api.override_subsection_grade(
+        grade=grade, user=User.objects.get(username="admin"), reason="First", earned_graded=1.0
+    )
+    change = url(PersistentSubsectionGradeOverride, "change", override.pk)
+    form = {"grade": grade.pk, "earned_graded_override": "3", "possible_graded_override": "4"}
+    assert (
+        admin_client.post(change, {**form, "system": "GRADEBOOK", "override_reason": "Second"}).status_code
+        == 302
+    )
+    assert (
+        admin_client.post(
+            url(PersistentSubsectionGradeOverride, "delete", override.pk), {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    assert not PersistentSubsectionGradeOverride.objects.exists()
+    history = PersistentSubsectionGradeOverride.history.order_by("history_id")
+    assert [(h.history_type, h.history_user.username, h.earned_graded_override) for h in history] == [
+        ("+", "admin", 1.0),
+        ("~", "admin", 3.0),
+        ("-", "admin", 3.0),
+    ]
+    assert history[1].history_change_reason == "Second"
+    # Deleting restored the grade's own 0/4 for hw3: back to 0.56.
+    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.56

@@ -59,7 +59,7 @@ def big_tables(sql):
     return [table for table in BIG if re.search(rf'[`"]{table}[`"]', sql)]
 
 
-def check(sql):
+def check(sql, *, mysql_plans=True):
     """The problems of one query, as sentences."""
     problems = []
     upper = sql.upper()
@@ -88,6 +88,18 @@ def check(sql):
             # it is not: a rare match reads the whole table.
             if scanned and ("LIMIT" not in upper or " WHERE " in upper):
                 problems.append(f"scans {scanned} without an index: {plan}")
+    if mysql_plans and connection.vendor == "mysql" and upper.startswith("SELECT") and "ORDER BY" in upper:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            columns = [c[0] for c in cursor.description]
+            plan = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        for step in plan:
+            extra = step.get("Extra") or ""
+            # Sorting one learner's or one course's rows (type ref or range) is bounded; sorting
+            # after reading a whole big table (type ALL or index) is not.
+            sorting = "Using temporary" in extra or "Using filesort" in extra
+            if sorting and step["table"] in tables and step["type"] in ("ALL", "index"):
+                problems.append(f"sorts a whole table: {plan}")
     return problems
 
 
@@ -133,5 +145,8 @@ def test_the_learner_and_course_pages_run_only_bounded_indexed_queries(sample, a
     ):
         with CaptureQueriesContext(connection) as queries:
             assert admin_client.get(path).status_code == 200
-        found = {q["sql"]: check(q["sql"]) for q in queries.captured_queries}
+        # Their GROUP BYs read one learner's or one course's rows through an index (SQLite's plan
+        # check says so); MariaDB's plans for them are not checked, as on these few-row test
+        # tables it prefers reading the table to using the index.
+        found = {q["sql"]: check(q["sql"], mysql_plans=False) for q in queries.captured_queries}
         assert {sql: problems for sql, problems in found.items() if problems} == {}
