@@ -41,3 +41,14 @@ def test_wheel_contains_every_app_module_and_nothing_else(wheel):
         n for n in names if not n.startswith("edx_schema/")
     )
     assert "edx_schema/testing/factories.py" in names
+
+
+def test_wheel_carries_templates_fixtures_and_the_pytest_plugin(wheel):
+    names = set(wheel.namelist())
+    assert "edx_schema/templates/admin/edx_schema/learner.html" in names
+    assert "edx_schema/fixtures/edx_schema_demo_course.json" in names
+    assert not any(name.startswith(("tests/", "examples/", "bench/")) for name in names)
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = wheel.read(entry_points).decode()
+    assert "[pytest11]" in text
+    assert "edx_schema = edx_schema.testing.pytest_plugin" in text
