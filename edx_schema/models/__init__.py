@@ -7,6 +7,7 @@ the unique index on ``email`` that the LMS adds with a migration of its own.
 from .certificates import GeneratedCertificate
 from .courses import CourseBlock, GradingPolicy
 from .courseware import StudentModule
+from .forum import ForumPost
 from .grades import (
     PersistentCourseGrade,
     PersistentSubsectionGrade,
@@ -18,14 +19,15 @@ from .student import AnonymousUserId, CourseEnrollment, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .user_api import UserCourseTag
 
-#: edx-schema's own tables (import log, course outline, grading policy): not LMS tables.
-OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy)
+#: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
+OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
 
 __all__ = [
     "OWN_MODELS",
     "AnonymousUserId",
     "CourseBlock",
     "CourseEnrollment",
+    "ForumPost",
     "GeneratedCertificate",
     "GradingPolicy",
     "ImportRecord",

@@ -518,19 +518,33 @@ def _write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
         _write_structure(folder, course, spec)
         _write_olx(folder, course, spec)
         with open(folder / f"{course.entity}-prod.mongo", "w", encoding="utf-8") as forum:
-            forum.write(
-                json.dumps(
-                    {
-                        "_id": {"$oid": "52b0c0b5e4b0c2a0a8000001"},
-                        "_type": "CommentThread",
-                        "course_id": course.key,
-                        "author_id": str(users[0]["id"]),
-                        "created_at": {"$date": 1387000000000},
-                        "body": "Hello",
-                    }
-                )
-                + "\n"
-            )
+            thread_id = f"52b0c0b5e4b0c2a0a80000{course_index:02d}"
+            posts = [
+                {
+                    "_id": {"$oid": thread_id},
+                    "_type": "CommentThread",
+                    "course_id": course.key,
+                    "author_id": str(users[0]["id"]),
+                    "author_username": users[0]["username"],
+                    "thread_type": "question",
+                    "title": 'Problem 2, "part b"?',
+                    "created_at": {"$date": 1387000000000},
+                    "updated_at": {"$date": "2013-12-14T06:00:00.123Z"},
+                    "body": "Hello, all: is C:\\ a path?",
+                },
+                {
+                    "_id": {"$oid": f"52b0c0b5e4b0c2a0a80001{course_index:02d}"},
+                    "_type": "Comment",
+                    "course_id": course.key,
+                    "author_id": str(users[1]["id"]),
+                    "author_username": users[1]["username"],
+                    "comment_thread_id": {"$oid": thread_id},
+                    "created_at": {"$date": {"$numberLong": "1387483835043"}},
+                    "updated_at": {"$date": 1387483835043},
+                    "body": "Yes \u2014 see \\frac{1}{2}\nand NULL,\ttoo. Caf\u00e9 \ud83d\ude00",
+                },
+            ]
+            forum.write("".join(json.dumps(post) + "\n" for post in posts))
         _write_table(folder, f"{prefix}wiki_article{suffix}", ["id", "current_revision_id", "created"], [])
     return counts
 

@@ -26,6 +26,7 @@ from opaque_keys.edx.keys import UsageKey
 from ..errors import FormatError, GradingPolicyError, PackageError
 from ..models import ImportRecord
 from ..package.course import read_course_structure, read_grading_policy
+from ..package.forum import read_posts
 from ..package.names import LOADED_TABLES
 from ..package.source import (
     Decryption,
@@ -37,6 +38,7 @@ from ..package.source import (
     open_package,
 )
 from ..package.tsv import TsvReader, format_record
+from .forum import save_posts
 from .loader import FileFailed, LoadCounts, LoadOptions, Rejected, load_member
 from .outline import save_grading_policy, save_outline
 from .tables import table_spec
@@ -191,9 +193,8 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     elif name.failed:
         result.status = EXPORT_FAILED
         result.message = "the exporter could not produce this file (a *.failed member)"
-    elif name.kind not in ("table", *OUTLINE_TABLES):
+    elif name.kind not in ("table", *DOCUMENT_MEMBERS):
         result.message = {
-            "forum": "forum posts (.mongo): not modelled",
             "events": "tracking-log events: not modelled",
             "email_opt_in": "e-mail opt-in list: not modelled",
         }[name.kind]
@@ -213,13 +214,17 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     return result
 
 
-#: The outline members and the edx-schema table each fills.
-OUTLINE_TABLES = {"course_structure": "edx_schema_courseblock", "course_olx": "edx_schema_gradingpolicy"}
+#: The members that are not TSV tables (outline, grading policy, forum) and the table each fills.
+DOCUMENT_MEMBERS = {
+    "course_structure": "edx_schema_courseblock",
+    "course_olx": "edx_schema_gradingpolicy",
+    "forum": "edx_schema_forumpost",
+}
 
 
 def _target(member: Member) -> str:
     """The table a member loads into."""
-    return OUTLINE_TABLES.get(member.name.kind) or member.name.table or ""
+    return DOCUMENT_MEMBERS.get(member.name.kind) or member.name.table or ""
 
 
 def _sites(site: str) -> tuple[str, ...]:
@@ -257,8 +262,8 @@ def _import_package(
             )
         to_load = [m for m in to_load if m.path not in done]
     courses = _entity_courses(package, to_load, options)
-    outline = sorted((m for m in to_load if m.name.kind in OUTLINE_TABLES), key=lambda m: m.path)
-    to_load = [m for m in to_load if m.name.kind not in OUTLINE_TABLES]
+    outline = sorted((m for m in to_load if m.name.kind in DOCUMENT_MEMBERS), key=lambda m: m.path)
+    to_load = [m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS]
     order = {table: index for index, table in enumerate(LOADED_TABLES)}
     to_load.sort(key=lambda m: (order[m.name.table or ""], m.path))
     jobs = options.jobs if connection.vendor != "sqlite" and not options.dry_run else 1
@@ -392,8 +397,8 @@ def _load_one(
     counts: LoadCounts | None = None
     try:
         with transaction.atomic():
-            if member.name.kind in OUTLINE_TABLES:
-                counts = _load_outline(open_stream, member, label, courses.get(member.name.entity or ""))
+            if member.name.kind in DOCUMENT_MEMBERS:
+                counts = _load_document(open_stream, member, label, courses.get(member.name.entity or ""))
             else:
                 counts = load_member(
                     open_stream=open_stream,
@@ -442,11 +447,22 @@ def _course_of_root(usage_key: str, *, label: str) -> str:
     return str(course)
 
 
-def _load_outline(open_stream, member: Member, label: str, course: str | None) -> LoadCounts:
-    """Load a course_structure JSON into the outline, or an OLX export's grading policy."""
+def _load_document(open_stream, member: Member, label: str, course: str | None) -> LoadCounts:
+    """Load a course_structure JSON into the outline, an OLX export's grading policy, or a forum dump."""
     counts = LoadCounts()
     with open_stream() as stream:
-        if member.name.kind == "course_structure":
+        if member.name.kind == "forum":
+            courses_seen: set[str] = set()
+
+            def counted(posts):
+                for post in posts:
+                    counts.read += 1
+                    courses_seen.add(post.course_id)
+                    yield post
+
+            saved = save_posts(posts=counted(read_posts(stream, label=label)))
+            course = course or (min(courses_seen) if courses_seen else None)
+        elif member.name.kind == "course_structure":
             blocks = read_course_structure(stream, label=label)
             course = _course_of_root(blocks[0].usage_key, label=label)
             saved = save_outline(course_id=course, blocks=blocks)

@@ -19,6 +19,7 @@ from edx_schema.errors import PackageError
 from edx_schema.models import (
     CourseBlock,
     CourseEnrollment,
+    ForumPost,
     GeneratedCertificate,
     GradingPolicy,
     ImportRecord,
@@ -88,10 +89,11 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     for result in summary.results:
         if result.status == importer.LOADED:
             loaded[result.table] = loaded.get(result.table, 0) + result.read
-    # Two outlines of 14 blocks and two grading policies, beside the tables.
+    # Two outlines of 14 blocks, two grading policies and two forums of 2 posts, beside the tables.
     assert loaded == {table: rows for table, rows in built.rows.items() if rows} | {
         "edx_schema_courseblock": 28,
         "edx_schema_gradingpolicy": 2,
+        "edx_schema_forumpost": 4,
     }
     assert GradingPolicy.objects.get(course_id=COURSE).policy == GRADING_POLICY
     outline = CourseBlock.objects.filter(course_id=LEGACY, category="sequential").order_by("position")
@@ -116,7 +118,23 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     assert record.inserted == SPEC.learners
     # Skipped members are reported, not errors.
     skipped = {r.member: r.message for r in summary.results if r.status == importer.SKIPPED}
-    assert any(m.endswith(".mongo") for m in skipped)
+    assert any("wiki_article" in m for m in skipped)
+    # The forum dump is loaded, threads and comments with their dates in UTC.
+    thread, comment = ForumPost.objects.filter(course_id=COURSE).order_by("post_id")
+    assert (thread.post_type, thread.thread_type, thread.title) == (
+        "CommentThread",
+        "question",
+        'Problem 2, "part b"?',
+    )
+    assert thread.body == "Hello, all: is C:\\ a path?"
+    assert (comment.post_type, comment.comment_thread_id, comment.parent_id) == (
+        "Comment",
+        thread.post_id,
+        "",
+    )
+    assert comment.created_at == datetime.datetime(2013, 12, 19, 20, 10, 35, 43000, tzinfo=datetime.UTC)
+    assert thread.updated_at == datetime.datetime(2013, 12, 14, 6, 0, 0, 123000, tzinfo=datetime.UTC)
+    assert comment.body.endswith("Caf\u00e9 \U0001f600")
     assert any("wiki_article" in m for m in skipped)
     assert not any(m.endswith("course_structure-prod-analytics.json") for m in skipped)
 
@@ -391,8 +409,8 @@ def test_dry_run_validates_and_counts_without_writing(tmp_path):
     assert summary.ok
     # Learners of both courses are in both courses' user, profile and id-map files.
     shared = SPEC.learners // 2
-    # ... and the two outlines (14 blocks each) and grading policies come on top.
-    assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared + 2 * 14 + 2
+    # ... and the two outlines (14 blocks each), grading policies and forums (2 posts) on top.
+    assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared + 2 * 14 + 2 + 2 * 2
     assert {r.status for r in summary.results if r.table == "courseware_studentmodule"} == {
         importer.WOULD_LOAD
     }
