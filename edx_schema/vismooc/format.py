@@ -15,81 +15,79 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-#: The seven tables, in the order the load script loads them, with their columns in DDL order.
-TABLES: dict[str, tuple[str, ...]] = {
+#: The seven tables, in the order the load script loads them: columns in DDL order, with their
+#: types (the original's, but ``users.username`` is wide enough for the 40-character hash).
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "courses": (
-        "_id", "original_id", "name", "year", "org", "instructor", "description",
-        "start_date", "end_date", "course_url", "image_url",
+        ("_id", "varchar(255) NOT NULL"),
+        ("original_id", "varchar(255) NOT NULL"),
+        ("name", "varchar(255) NOT NULL"),
+        ("year", "varchar(255) NOT NULL"),
+        ("org", "varchar(255) NOT NULL"),
+        ("instructor", "varchar(255) NOT NULL"),
+        ("description", "varchar(255) NOT NULL"),
+        ("start_date", "datetime NOT NULL"),
+        ("end_date", "datetime NOT NULL"),
+        ("course_url", "varchar(2083) NOT NULL"),
+        ("image_url", "varchar(2083) NOT NULL"),
     ),
-    "course_video": ("_id", "course_id", "video_id"),
-    "videos": ("_id", "original_id", "name", "section", "description", "url"),
-    "enrollments": ("_id", "user_id", "course_id", "timestamp", "action"),
+    "course_video": (
+        ("_id", "varchar(255) NOT NULL"),
+        ("course_id", "varchar(255) NOT NULL"),
+        ("video_id", "varchar(255) NOT NULL"),
+    ),
+    "videos": (
+        ("_id", "varchar(255) NOT NULL"),
+        ("original_id", "varchar(255) NOT NULL"),
+        ("name", "varchar(255) NOT NULL"),
+        ("section", "varchar(255) NOT NULL"),
+        ("description", "varchar(255) NOT NULL"),
+        ("url", "varchar(255) NOT NULL"),
+    ),
+    "enrollments": (
+        ("_id", "varchar(255) NOT NULL"),
+        ("user_id", "varchar(11) NOT NULL"),
+        ("course_id", "varchar(255) NOT NULL"),
+        ("timestamp", "datetime NOT NULL"),
+        ("action", "TINYINT NOT NULL"),
+    ),
     "forum": (
-        "_id", "original_id", "course_id", "author_id", "created_at", "updated_at", "body",
-        "type", "title", "thread_type", "comment_thread_id", "parent_id",
+        ("_id", "varchar(255) NOT NULL"),
+        ("original_id", "varchar(255) NOT NULL"),
+        ("course_id", "varchar(255) NOT NULL"),
+        ("author_id", "varchar(255) NOT NULL"),
+        ("created_at", "datetime NOT NULL"),
+        ("updated_at", "datetime NOT NULL"),
+        ("body", "LONGTEXT NOT NULL"),
+        ("type", "varchar(255) NOT NULL"),
+        ("title", "MEDIUMTEXT NOT NULL"),
+        ("thread_type", "varchar(255) NOT NULL"),
+        ("comment_thread_id", "varchar(255) NOT NULL"),
+        ("parent_id", "varchar(255) NOT NULL"),
     ),
-    "grades": ("_id", "user_id", "course_id", "timestamp", "grade"),
+    "grades": (
+        ("_id", "varchar(255) NOT NULL"),
+        ("user_id", "varchar(11) NOT NULL"),
+        ("course_id", "varchar(255) NOT NULL"),
+        ("timestamp", "datetime NOT NULL"),
+        ("grade", "varchar(5) NOT NULL"),
+    ),
     "users": (
-        "_id", "original_id", "username", "name", "language", "location", "birth_date",
-        "education_level", "bio", "gender", "country",
+        ("_id", "varchar(255) NOT NULL"),
+        ("original_id", "varchar(11) NOT NULL"),
+        ("username", "varchar(40) NOT NULL"),
+        ("name", "varchar(255) NOT NULL"),
+        ("language", "varchar(255) NOT NULL"),
+        ("location", "varchar(255) NOT NULL"),
+        ("birth_date", "varchar(11) NOT NULL"),
+        ("education_level", "varchar(6) NOT NULL"),
+        ("bio", "LONGTEXT NOT NULL"),
+        ("gender", "varchar(6) NOT NULL"),
+        ("country", "varchar(2) NOT NULL"),
     ),
-}  # fmt: skip
-
-_DDL = {
-    "courses": """    _id varchar(255) NOT NULL,
-    original_id varchar(255) NOT NULL,
-    name varchar(255) NOT NULL,
-    year varchar(255) NOT NULL,
-    org varchar(255) NOT NULL,
-    instructor varchar(255) NOT NULL,
-    description varchar(255) NOT NULL,
-    start_date datetime NOT NULL,
-    end_date datetime NOT NULL,
-    course_url varchar(2083) NOT NULL,
-    image_url varchar(2083) NOT NULL,""",
-    "course_video": """    _id varchar(255) NOT NULL,
-    course_id varchar(255) NOT NULL,
-    video_id varchar(255) NOT NULL,""",
-    "videos": """    _id varchar(255) NOT NULL,
-    original_id varchar(255) NOT NULL,
-    name varchar(255) NOT NULL,
-    section varchar(255) NOT NULL,
-    description varchar(255) NOT NULL,
-    url varchar(255) NOT NULL,""",
-    "enrollments": """    _id varchar(255) NOT NULL,
-    user_id varchar(11) NOT NULL,
-    course_id varchar(255) NOT NULL,
-    timestamp datetime NOT NULL,
-    action TINYINT NOT NULL,""",
-    "forum": """    _id varchar(255) NOT NULL,
-    original_id varchar(255) NOT NULL,
-    course_id varchar(255) NOT NULL,
-    author_id varchar(255) NOT NULL,
-    created_at datetime NOT NULL,
-    updated_at datetime NOT NULL,
-    body LONGTEXT NOT NULL,
-    type varchar(255) NOT NULL,
-    title MEDIUMTEXT NOT NULL,
-    thread_type varchar(255) NOT NULL,
-    comment_thread_id varchar(255) NOT NULL,
-    parent_id varchar(255) NOT NULL,""",
-    "grades": """    _id varchar(255) NOT NULL,
-    user_id varchar(11) NOT NULL,
-    course_id varchar(255) NOT NULL,
-    timestamp datetime NOT NULL,
-    grade varchar(5) NOT NULL,""",
-    "users": """    _id varchar(255) NOT NULL,
-    original_id varchar(11) NOT NULL,
-    username varchar(40) NOT NULL,
-    name varchar(255) NOT NULL,
-    language varchar(255) NOT NULL,
-    location varchar(255) NOT NULL,
-    birth_date varchar(11) NOT NULL,
-    education_level varchar(6) NOT NULL,
-    bio LONGTEXT NOT NULL,
-    gender varchar(6) NOT NULL,
-    country varchar(2) NOT NULL,""",
 }
+#: The columns of each table, in DDL order.
+TABLES: dict[str, tuple[str, ...]] = {table: tuple(c for c, _t in cols) for table, cols in COLUMNS.items()}
 
 
 def load_script(*, directory: Path, database: str) -> str:
@@ -107,8 +105,9 @@ def load_script(*, directory: Path, database: str) -> str:
         "",
     ]
     for table in TABLES:
+        columns = "".join(f"    {name} {kind},\n" for name, kind in COLUMNS[table])
         parts.append(
-            f"CREATE TABLE IF NOT EXISTS {table} (\n{_DDL[table]}\n    PRIMARY KEY (_id)\n)"
+            f"CREATE TABLE IF NOT EXISTS {table} (\n{columns}    PRIMARY KEY (_id)\n)"
             " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
         )
     for table in TABLES:
