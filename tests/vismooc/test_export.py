@@ -31,7 +31,9 @@ TRICKY = ["C:\\", "\\frac \\theta", 'q"x', "NULL", "\\N", "line1\nline2", "cr\r\
 
 
 def read(directory, table):
-    return list(csv.reader(StringIO((directory / f"{table}.csv").read_text(encoding="utf-8"), newline="")))
+    """A written table's rows, read with the dialect LOAD DATA reads it with."""
+    text = (directory / f"{table}.csv").read_text(encoding="utf-8")
+    return list(csv.reader(StringIO(text, newline=""), escapechar="\\", doublequote=True))
 
 
 def export(tmp_path, *args):
@@ -150,24 +152,42 @@ def test_bad_arguments_are_named(tmp_path):
         export(tmp_path / "file" / "out")
 
 
-ORIGINAL_DDL = """
-CREATE TABLE IF NOT EXISTS forum (_id varchar(255) NOT NULL, original_id varchar(255) NOT NULL,
-    course_id varchar(255) NOT NULL, author_id varchar(255) NOT NULL, created_at datetime NOT NULL,
-    updated_at datetime NOT NULL, body LONGTEXT NOT NULL, type varchar(255) NOT NULL,
-    title MEDIUMTEXT NOT NULL, thread_type varchar(255) NOT NULL,
-    comment_thread_id varchar(255) NOT NULL, parent_id varchar(255) NOT NULL, PRIMARY KEY (_id));
-CREATE TABLE IF NOT EXISTS users (_id varchar(255) NOT NULL, original_id varchar(11) NOT NULL,
-    username varchar(30) NOT NULL, name varchar(255) NOT NULL, language varchar(255) NOT NULL,
-    location varchar(255) NOT NULL, birth_date varchar(11) NOT NULL,
-    education_level varchar(6) NOT NULL, bio LONGTEXT NOT NULL, gender varchar(6) NOT NULL,
-    country varchar(2) NOT NULL, PRIMARY KEY (_id));
-LOAD DATA local INFILE 'MOOCDB_DIR/forum.csv'
-IGNORE INTO TABLE forum
-FIELDS TERMINATED BY ',' ENCLOSED BY '"';
-LOAD DATA local INFILE 'MOOCDB_DIR/users.csv'
-IGNORE INTO TABLE users
-FIELDS TERMINATED BY ',' ENCLOSED BY '"';
-"""
+#: The original import_vismooc_to_moocdb.sql (MOOC-Learner-Curated), after its preamble.
+ORIGINAL_SCRIPT = """
+CREATE TABLE IF NOT EXISTS courses (
+    _id varchar(255) NOT NULL, original_id varchar(255) NOT NULL, name varchar(255) NOT NULL,
+    year varchar(255) NOT NULL, org varchar(255) NOT NULL, instructor varchar(255) NOT NULL,
+    description varchar(255) NOT NULL, start_date datetime NOT NULL, end_date datetime NOT NULL,
+    course_url varchar(2083) NOT NULL, image_url varchar(2083) NOT NULL, PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS course_video (
+    _id varchar(255) NOT NULL, course_id varchar(255) NOT NULL, video_id varchar(255) NOT NULL,
+    PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS videos (
+    _id varchar(255) NOT NULL, original_id varchar(255) NOT NULL, name varchar(255) NOT NULL,
+    section varchar(255) NOT NULL, description varchar(255) NOT NULL, url varchar(255) NOT NULL,
+    PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS enrollments (
+    _id varchar(255) NOT NULL, user_id varchar(11) NOT NULL, course_id varchar(255) NOT NULL,
+    timestamp datetime NOT NULL, action TINYINT NOT NULL, PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS forum (
+    _id varchar(255) NOT NULL, original_id varchar(255) NOT NULL, course_id varchar(255) NOT NULL,
+    author_id varchar(255) NOT NULL, created_at datetime NOT NULL, updated_at datetime NOT NULL,
+    body LONGTEXT NOT NULL, type varchar(255) NOT NULL, title MEDIUMTEXT NOT NULL,
+    thread_type varchar(255) NOT NULL, comment_thread_id varchar(255) NOT NULL,
+    parent_id varchar(255) NOT NULL, PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS grades (
+    _id varchar(255) NOT NULL, user_id varchar(11) NOT NULL, course_id varchar(255) NOT NULL,
+    timestamp datetime NOT NULL, grade varchar(5) NOT NULL, PRIMARY KEY (_id));
+CREATE TABLE IF NOT EXISTS users (
+    _id varchar(255) NOT NULL, original_id varchar(11) NOT NULL, username varchar(30) NOT NULL,
+    name varchar(255) NOT NULL, language varchar(255) NOT NULL, location varchar(255) NOT NULL,
+    birth_date varchar(11) NOT NULL, education_level varchar(6) NOT NULL, bio LONGTEXT NOT NULL,
+    gender varchar(6) NOT NULL, country varchar(2) NOT NULL, PRIMARY KEY (_id));
+""" + "".join(
+    f"LOAD DATA local INFILE 'MOOCDB_DIR/{table}.csv'\nIGNORE INTO TABLE {table}\n"
+    "FIELDS TERMINATED BY ',' ENCLOSED BY '\"';\n"
+    for table in ("courses", "course_video", "videos", "enrollments", "forum", "grades", "users")
+)
 
 
 @pytest.fixture
@@ -246,12 +266,42 @@ def test_the_original_scripts_ddl_loads_the_same_csvs(sample, tmp_path, moocdb):
     connection.cursor().execute(f"CREATE DATABASE `{moocdb}` CHARACTER SET utf8mb4")
     connection.close()
     run_script(
-        "SET @@global.local_infile = 1;" + ORIGINAL_DDL.replace("MOOCDB_DIR", str(tmp_path)), database=moocdb
+        "SET @@global.local_infile = 1;" + ORIGINAL_SCRIPT.replace("MOOCDB_DIR", str(tmp_path)),
+        database=moocdb,
     )
     cursor = connect(moocdb).cursor()
+    for table in TABLES:  # every row of every file loads
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        assert cursor.fetchone()[0] == len(read(tmp_path, table)), table
     cursor.execute("SELECT original_id, body FROM forum")
     loaded = dict(cursor.fetchall())
     assert all(loaded[p.post_id] == p.body for p in ForumPost.objects.filter(course_id=COURSE))
     cursor.execute("SELECT username, bio FROM users WHERE original_id = %s", [str(user.pk)])
     # The original's varchar(30) cuts the hash (the written script's varchar(40) does not).
     assert cursor.fetchone() == (anonymize("tricky")[:30], profile.goals)
+
+
+def test_enrollment_grade_and_forum_columns_map_as_the_original(sample, tmp_path):
+    from edx_schema.models import CourseEnrollment, GeneratedCertificate
+
+    export(tmp_path)
+    enrollment = CourseEnrollment.objects.filter(course_id=COURSE).order_by("pk").first()
+    rows = {row[0]: row for row in read(tmp_path, "enrollments")}
+    assert rows[str(enrollment.pk)] == [
+        str(enrollment.pk), str(enrollment.user_id), COURSE,
+        enrollment.created.strftime("%Y-%m-%d %H:%M:%S"), "1" if enrollment.is_active else "0",
+    ]  # fmt: skip
+    certificate = GeneratedCertificate.objects.order_by("pk").first()
+    rows = {row[0]: row for row in read(tmp_path, "grades")}
+    assert rows[str(certificate.pk)] == [
+        str(certificate.pk), str(certificate.user_id), str(certificate.course_id),
+        certificate.created_date.strftime("%Y-%m-%d %H:%M:%S"), certificate.grade,
+    ]  # fmt: skip
+    forum = {row[1]: row for row in read(tmp_path, "forum")}
+    comment = ForumPost.objects.get(course_id=COURSE, post_type="Comment")
+    assert forum[comment.post_id][2:] == [
+        COURSE, comment.author_id, "2013-12-19 20:10:35", "2013-12-19 20:10:35", comment.body,
+        "Comment", "", "", comment.comment_thread_id, "",
+    ]  # fmt: skip
+    thread = ForumPost.objects.get(course_id=COURSE, post_type="CommentThread")
+    assert forum[thread.post_id][7:10] == ["CommentThread", 'Problem 2, "part b"?', "question"]
