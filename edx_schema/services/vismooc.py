@@ -29,8 +29,8 @@ from ..models import (
 )
 from ..vismooc.format import TABLES, course_year, load_script, mysql_datetime, write_table
 from ..vismooc.hashing import anonymize, vismooc_id
+from .pages import by_primary_key
 
-CHUNK = 2_000
 GRADES_FROM = ("certificates", "course-grades")
 SCRIPT = "import_vismooc_to_moocdb.sql"
 
@@ -164,32 +164,22 @@ def _first(sources: Any) -> str:
 
 
 def _enrollments(courses: list[str]) -> Iterator[tuple]:
-    rows = CourseEnrollment.objects.filter(course_id__in=courses).order_by("pk")
-    for pk, user_id, course_id, created, active in rows.values_list(
-        "pk", "user_id", "course_id", "created", "is_active"
-    ).iterator(chunk_size=CHUNK):
+    rows = CourseEnrollment.objects.filter(course_id__in=courses)
+    for pk, user_id, course_id, created, active in by_primary_key(
+        rows, ("pk", "user_id", "course_id", "created", "is_active")
+    ):
         yield pk, user_id, str(course_id), mysql_datetime(created), int(active)
 
 
 def _forum(courses: list[str]) -> Iterator[tuple]:
     fields = (
-        "post_id", "course_id", "author_id", "created_at", "updated_at", "body", "post_type",
+        "pk", "post_id", "course_id", "author_id", "created_at", "updated_at", "body", "post_type",
         "title", "thread_type", "comment_thread_id", "parent_id",
     )  # fmt: skip
-    rows = ForumPost.objects.filter(course_id__in=courses).order_by("pk").values_list(*fields)
-    for (
-        post_id,
-        course_id,
-        author,
-        created,
-        updated,
-        body,
-        kind,
-        title,
-        thread_type,
-        thread,
-        parent,
-    ) in rows.iterator(chunk_size=CHUNK):
+    for row in by_primary_key(ForumPost.objects.filter(course_id__in=courses), fields):
+        _pk, post_id, course_id, author, created, updated, body, kind, title, thread_type, thread, parent = (
+            row
+        )
         yield (
             vismooc_id(post_id), post_id, str(course_id), author, mysql_datetime(created),
             mysql_datetime(updated), body, kind, title, thread_type, thread, parent,
@@ -198,16 +188,16 @@ def _forum(courses: list[str]) -> Iterator[tuple]:
 
 def _grades(courses: list[str], grades_from: str) -> Iterator[tuple]:
     if grades_from == "certificates":
-        rows = GeneratedCertificate.objects.filter(course_id__in=courses).order_by("pk")
-        for pk, user_id, course_id, created, grade in rows.values_list(
-            "pk", "user_id", "course_id", "created_date", "grade"
-        ).iterator(chunk_size=CHUNK):
+        rows = GeneratedCertificate.objects.filter(course_id__in=courses)
+        for pk, user_id, course_id, created, grade in by_primary_key(
+            rows, ("pk", "user_id", "course_id", "created_date", "grade")
+        ):
             yield pk, user_id, str(course_id), mysql_datetime(created), grade
         return
-    rows = PersistentCourseGrade.objects.filter(course_id__in=courses).order_by("pk")
-    for pk, user_id, course_id, modified, percent in rows.values_list(
-        "pk", "user_id", "course_id", "modified", "percent_grade"
-    ).iterator(chunk_size=CHUNK):
+    rows = PersistentCourseGrade.objects.filter(course_id__in=courses)
+    for pk, user_id, course_id, modified, percent in by_primary_key(
+        rows, ("pk", "user_id", "course_id", "modified", "percent_grade")
+    ):
         yield pk, user_id, str(course_id), mysql_datetime(modified), f"{percent:.2f}"
 
 
@@ -218,25 +208,14 @@ def _users(courses: list[str], export: Export, *, every_user: bool) -> Iterator[
     users = get_user_model().objects.all()
     if not every_user:
         users = users.filter(pk__in=CourseEnrollment.objects.filter(course_id__in=courses).values("user_id"))
-    profiles = UserProfile.objects.filter(user__in=users).order_by("user_id")
+    profiles = UserProfile.objects.filter(user__in=users)
     fields = (
         "pk", "user_id", "user__username", "name", "language", "location", "year_of_birth",
         "level_of_education", "goals", "gender", "country",
     )  # fmt: skip
     written = 0
-    for (
-        pk,
-        user_id,
-        username,
-        name,
-        language,
-        location,
-        born,
-        education,
-        goals,
-        gender,
-        country,
-    ) in profiles.values_list(*fields).iterator(chunk_size=CHUNK):
+    for row in by_primary_key(profiles, fields):
+        pk, user_id, username, name, language, location, born, education, goals, gender, country = row
         written += 1
         # As the original: the name is hashed as stored, a NULL one as the text "NULL".
         yield (
