@@ -1,4 +1,8 @@
-"""Test support shipped with edx-schema: factories (:mod:`edx_schema.testing.factories`).
+"""Test support shipped with edx-schema, for downstream test suites.
 
-Nothing here is imported by the app itself; downstream test suites import it.
+- :mod:`edx_schema.testing.factories`: a factory-boy factory for every model;
+- :mod:`edx_schema.testing.builders`: whole scenarios (a graded course, learners, a cohort);
+- :mod:`edx_schema.testing.pytest_plugin`: pytest fixtures, installed as the ``edx_schema`` plugin.
+
+Nothing here is imported by the app itself.
 """
