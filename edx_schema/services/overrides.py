@@ -23,6 +23,7 @@ from ..models import (
     VisibleBlocks,
 )
 from .outline import unattempted_possibles
+from .recompute import recompute_course
 
 _UNSET: Any = object()
 
@@ -152,8 +153,6 @@ def correct_subsection_grade(
     course) the learner's course grade is recomputed at once, as the LMS does after an override.
     Everything happens in one transaction.
     """
-    from .recompute import recompute_course  # recompute imports the outline service, as we do
-
     totals = dict(totals or {})
     unknown = set(totals) - set(TOTALS)
     if unknown:
