@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
@@ -395,7 +395,9 @@ def _load_one(
     started = timezone.now()
     clock = time.monotonic()
     counts: LoadCounts | None = None
-    try:
+
+    def attempt() -> None:
+        nonlocal counts
         with transaction.atomic():
             if member.name.kind in DOCUMENT_MEMBERS:
                 counts = _load_document(open_stream, member, label, courses.get(member.name.entity or ""))
@@ -414,6 +416,9 @@ def _load_one(
                 result.message = "header only" if hashing and hashing[0].bytes_read else "zero-length file"
             if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 _record(result, package, started, hashing, ImportRecord.LOADED)
+
+    try:
+        _with_lock_retries(attempt)
     except (FormatError, FileFailed, PackageError, GradingPolicyError) as error:
         result.status = FAILED
         result.message = str(error)
@@ -433,6 +438,31 @@ def _load_one(
             with transaction.atomic():
                 _record(result, package, started, hashing, ImportRecord.FAILED)
     return result
+
+
+#: How often a member is tried when InnoDB picks its transaction as a deadlock victim.
+LOCK_ATTEMPTS = 3
+_TRANSIENT = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
+
+
+def _with_lock_retries(attempt: Callable[[], None]) -> None:
+    """Run ``attempt`` (one member in one transaction), again if InnoDB rolled it back for a lock.
+
+    With ``--jobs`` several workers upsert into the same tables (learners shared by two courses
+    are in both courses' auth_user files), and InnoDB may resolve their lock conflict by rolling
+    one transaction back: MySQL's advice is to run it again. Not inside an outer transaction
+    (a dry run), which the rollback has ended as well.
+    """
+    nested = connection.in_atomic_block
+    for number in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            attempt()
+            return
+        except OperationalError as error:
+            code = error.args[0] if error.args else None
+            if nested or code not in _TRANSIENT or number == LOCK_ATTEMPTS:
+                raise
+            time.sleep(0.1 * number)
 
 
 def _course_of_root(usage_key: str, *, label: str) -> str:

@@ -466,3 +466,25 @@ def test_a_big_member_parsed_in_a_helper_process_loads_the_same_rows_and_reports
     message = failed[f"{PREFIX}courseware_studentmodule{SUFFIX}"].message
     assert "line 78, column max_grade: not a number (value: 'many')" in message
     assert not StudentModule.objects.filter(course_id=COURSE).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as import_package runs
+def test_a_member_rolled_back_by_a_deadlock_is_loaded_again(tmp_path, monkeypatch):
+    # With --jobs, InnoDB may pick one worker's transaction as a deadlock victim: it is retried.
+    from django.db import OperationalError
+
+    built = build_package(spec=SPEC, output=tmp_path)
+    real = importer.load_member
+    failures = []
+
+    def deadlock_once(**kwargs):
+        if kwargs["spec"].table == "auth_user" and not failures:
+            failures.append(kwargs["label"])
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real(**kwargs)
+
+    monkeypatch.setattr(importer, "load_member", deadlock_once)
+    summary = run(built.path)
+    assert failures
+    assert summary.ok
+    assert User.objects.count() == SPEC.learners
