@@ -59,3 +59,15 @@ class FormatError(PackageError):
 
 class GradingPolicyError(EdxSchemaError):
     """A grading policy cannot be used: a GRADER entry or a cutoff is malformed."""
+
+
+#: The longest exception message echoed to the user for an unforeseen error (it may quote input).
+UNEXPECTED_MESSAGE_LIMIT = 300
+
+
+def unexpected(error: BaseException) -> str:
+    """One line describing an exception nobody anticipated (a bug): its type and a short message."""
+    text = " ".join(str(error).split())
+    if len(text) > UNEXPECTED_MESSAGE_LIMIT:
+        text = text[: UNEXPECTED_MESSAGE_LIMIT - 3] + "..."
+    return f"unexpected {type(error).__name__}" + (f": {text}" if text else "")

@@ -63,6 +63,14 @@ TEMPLATES = [
 def database_from_url(url: str) -> dict[str, Any]:
     """Django DATABASES entry for ``url``, with the MySQL options edx-schema relies on."""
     database = dj_database_url.parse(url, conn_max_age=0)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        options = database.setdefault("OPTIONS", {})
+        # An import holds SQLite's single write lock for one file at a time; another command
+        # (recompute_grades, a second import) waits for it, up to a minute, instead of failing
+        # at once. IMMEDIATE takes the lock when a transaction starts, so that the wait works
+        # (a deferred reader that later writes would get "database is locked" straight away).
+        options.setdefault("timeout", 60)
+        options.setdefault("transaction_mode", "IMMEDIATE")
     if database["ENGINE"] == "django.db.backends.mysql":
         options = database.setdefault("OPTIONS", {})
         options.setdefault("charset", "utf8mb4")

@@ -26,10 +26,11 @@ def test_url_options_win_over_the_defaults():
     assert database["OPTIONS"]["charset"] == "utf8"
 
 
-def test_sqlite_url_is_left_alone():
+def test_sqlite_waits_for_another_process_write_lock_and_takes_it_when_a_transaction_starts():
     database = database_from_url("sqlite:////tmp/x.sqlite3")
     assert database["ENGINE"] == "django.db.backends.sqlite3"
-    assert "OPTIONS" not in database or not database["OPTIONS"]
+    assert database["OPTIONS"] == {"timeout": 60, "transaction_mode": "IMMEDIATE"}
+    assert database_from_url("sqlite:////tmp/x.sqlite3?timeout=5")["OPTIONS"]["timeout"] == 5
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:

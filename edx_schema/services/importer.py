@@ -11,6 +11,7 @@ import datetime
 import io
 import multiprocessing
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
 
-from ..errors import FormatError, GradingPolicyError, PackageError
+from ..errors import FormatError, GradingPolicyError, PackageError, unexpected
 from ..models import ImportRecord
 from ..package.course import read_course_structure, read_grading_policy
 from ..package.forum import read_posts
@@ -37,10 +38,11 @@ from ..package.source import (
     open_member,
     open_package,
 )
-from ..package.tsv import TsvReader, format_record
+from ..package.tsv import TsvReader
 from .forum import save_posts
 from .loader import FileFailed, LoadCounts, LoadOptions, Rejected, load_member
 from .outline import save_grading_policy, save_outline
+from .rejects import RejectsFile
 from .tables import table_spec
 
 SITE_CHOICES = ("prod", "edge", "all")
@@ -129,6 +131,8 @@ class MemberResult:
     seconds: float = 0.0
     message: str = ""
     rejects: list[Rejected] = field(default_factory=list)
+    #: The traceback of an unexpected exception (a bug), which the command shows at -v 3.
+    detail: str = ""
 
 
 @dataclass
@@ -159,36 +163,52 @@ def import_packages(
     Raises PackageError when a path cannot be read at all; problems with single members are
     reported in the summary instead, and the other members go on.
     """
+    rejects = RejectsFile(rejects_path) if rejects_path is not None else None
+    if rejects is not None:
+        rejects.check()  # before loading anything: rejected rows must never be lost
     try:
         packages = [open_package(path) for path in paths]
     except OSError as error:
         raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
     # Stable: undated packages keep their given order, before the dated ones.
     packages.sort(key=lambda p: p.date or datetime.date.min)
+    _check_courses_present(packages, options)
     summary = ImportSummary(rejects_path=rejects_path)
     for package in packages:
-        _import_package(package, options, summary, progress or (lambda label, total: _NoProgress()))
-    if rejects_path is not None:
-        _write_rejects(rejects_path, summary.results)
+        _import_package(package, options, summary, progress or (lambda label, total: _NoProgress()), rejects)
     return summary
 
 
-def _write_rejects(path: Path, results: list[MemberResult]) -> None:
-    rejected = [rejected for result in results for rejected in result.rejects]
-    if not rejected:
+def _check_courses_present(packages: list[Package], options: ImportOptions) -> None:
+    """Refuse a ``--course`` that no member is for (a typo would otherwise load nothing, silently)."""
+    if not options.courses:
         return
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(format_record(["file", "line", "column", "value", "reason", "record"]))
-        for r in rejected:
-            record = format_record(r.values).rstrip("\n") if r.values else ""
-            out.write(format_record([r.file, r.line, r.column, r.value, r.reason, record]))
+    present = {member.name.entity for package in packages for member in package.members}
+    absent = sorted(options.courses - present)
+    if absent:
+        known = sorted(e for e in present if e)
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        raise PackageError(
+            f"--course: no file in {', '.join(p.name for p in packages)} is for {', '.join(absent)} "
+            f"(files there are for: {shown or 'no course'}); nothing was loaded"
+        )
+
+
+#: Archives inside a package: the exporter never nests them, and edx-schema does not open them.
+_NESTED_ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")
 
 
 def _classify(package: Package, member: Member, options: ImportOptions) -> MemberResult | None:
     """The result of a member that is not loaded, or None if it is to be loaded."""
     name = member.name
     result = MemberResult(package.name, member.path, SKIPPED, table=name.table or "", site=name.site or "")
-    if name.kind == "unknown":
+    if name.kind == "unknown" and member.path.lower().endswith(_NESTED_ARCHIVES):
+        result.status = FAILED
+        result.message = (
+            "an archive inside the package, which edx-schema does not open: "
+            "extract it and import its contents on their own"
+        )
+    elif name.kind == "unknown":
         result.message = "not a recognised member of a data package"
     elif name.failed:
         result.status = EXPORT_FAILED
@@ -233,8 +253,22 @@ def _sites(site: str) -> tuple[str, ...]:
 
 
 def _import_package(
-    package: Package, options: ImportOptions, summary: ImportSummary, progress: ProgressFactory
+    package: Package,
+    options: ImportOptions,
+    summary: ImportSummary,
+    progress: ProgressFactory,
+    rejects: RejectsFile | None,
 ) -> None:
+    if not package.members or all(m.name.kind == "unknown" for m in package.members):
+        # Nothing here could load: say so instead of a silent "Imported: 0 rows".
+        message = (
+            f"none of the {package.kind}'s {len(package.members)} file(s) is a data package member"
+            if package.members
+            else f"the {package.kind} holds no files"
+        )
+        summary.results.append(MemberResult(package.name, str(package.path), FAILED, message=message))
+        if not package.members:
+            return
     to_load: list[Member] = []
     for member in package.members:
         result = _classify(package, member, options)
@@ -270,13 +304,13 @@ def _import_package(
     if jobs > 1:
         for level in _LEVELS:
             members = [m for m in to_load if m.name.table in level]
-            summary.results.extend(_load_parallel(package, members, options, courses, jobs))
+            summary.results.extend(_load_parallel(package, members, options, courses, jobs, rejects))
         for member in outline:
-            summary.results.append(_load_one(package, member, options, courses, progress))
+            summary.results.append(_load_one(package, member, options, courses, progress, rejects))
         return
     with _dry_run(options.dry_run):
         for member in [*to_load, *outline]:
-            summary.results.append(_load_one(package, member, options, courses, progress))
+            summary.results.append(_load_one(package, member, options, courses, progress, rejects))
 
 
 @contextmanager
@@ -364,6 +398,7 @@ def _load_one(
     options: ImportOptions,
     courses: dict[str, str],
     progress: ProgressFactory,
+    rejects: RejectsFile | None,
 ) -> MemberResult:
     table = _target(member)
     label = member_label(package, member)
@@ -416,6 +451,8 @@ def _load_one(
                 result.message = "header only" if hashing and hashing[0].bytes_read else "zero-length file"
             if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 _record(result, package, started, hashing, ImportRecord.LOADED)
+            if rejects is not None:  # last, just before the commit: never written twice
+                rejects.write(label=label, rejected=result.rejects)
 
     try:
         _with_lock_retries(attempt)
@@ -428,6 +465,10 @@ def _load_one(
     except OSError as error:  # unreadable file, disk full for the pipe, ...
         result.status = FAILED
         result.message = f"{label}: cannot read it ({error.strerror or error})"
+    except Exception as error:  # a bug fails this member, not the whole import
+        result.status = FAILED
+        result.message = f"{label}: not loaded: {unexpected(error)}"
+        result.detail = "".join(traceback.format_exception(error))
     finally:
         bar.close()
     result.seconds = time.monotonic() - clock
@@ -435,8 +476,11 @@ def _load_one(
         # The member's rows are rolled back, but its rejects say what was wrong with them.
         result.inserted = result.updated = result.unchanged = 0
         if not options.dry_run:
-            with transaction.atomic():
-                _record(result, package, started, hashing, ImportRecord.FAILED)
+            try:
+                with transaction.atomic():
+                    _record(result, package, started, hashing, ImportRecord.FAILED)
+            except DatabaseError as error:  # the connection itself is gone: say so, go on
+                result.message += f" (and the import log could not record it: {unexpected(error)})"
     return result
 
 
@@ -552,20 +596,33 @@ def _record(
     )
 
 
+# The rejects file of the run, inherited by forked workers (its shared state cannot be pickled).
+_worker_rejects: RejectsFile | None = None
+
+
 def _load_in_worker(args: tuple[Package, Member, ImportOptions, dict[str, str]]) -> MemberResult:
     package, member, options, courses = args
     try:
-        return _load_one(package, member, options, courses, lambda label, total: _NoProgress())
+        return _load_one(
+            package, member, options, courses, lambda label, total: _NoProgress(), _worker_rejects
+        )
     finally:
         connections.close_all()
 
 
 def _load_parallel(
-    package: Package, members: list[Member], options: ImportOptions, courses: dict[str, str], jobs: int
+    package: Package,
+    members: list[Member],
+    options: ImportOptions,
+    courses: dict[str, str],
+    jobs: int,
+    rejects: RejectsFile | None,
 ) -> list[MemberResult]:
     """Load independent members in ``jobs`` worker processes, each with its own connection."""
+    global _worker_rejects
     if not members:
         return []
+    _worker_rejects = rejects
     connections.close_all()  # a forked worker must open its own connection, not share ours
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(members)), mp_context=context) as pool:

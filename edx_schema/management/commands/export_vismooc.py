@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.services.vismooc import GRADES_FROM, SCRIPT, export_vismooc
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Write the seven vismooc CSVs (courses, course_video, videos, enrollments, forum, grades, "
         "users) and an import_vismooc_to_moocdb.sql that loads them into MySQL, with usernames "

@@ -6,10 +6,11 @@ import os
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.package.names import LOADED_TABLES, course_entity
 from edx_schema.package.source import Decryption
 from edx_schema.services.importer import (
@@ -51,7 +52,7 @@ class _Bar:
         self._bar.close()
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Import edX research data packages: a {org}-{date}.zip, its extracted folder, or single "
         "member files, encrypted (.gpg) or not. Every modelled table is upserted: importing the "
@@ -193,7 +194,11 @@ class Command(BaseCommand):
         shown = [r for r in summary.results if verbosity >= 2 or r.status != FILTERED]
         table_rows = [r for r in shown if r.status in (LOADED, WOULD_LOAD, FAILED, EMPTY)]
         already = [r for r in shown if r.status == ALREADY]
-        other = [r for r in shown if r not in table_rows and (r.status != ALREADY or verbosity >= 2)]
+        other = [
+            r
+            for r in shown
+            if r.status not in (LOADED, WOULD_LOAD, FAILED, EMPTY) and (r.status != ALREADY or verbosity >= 2)
+        ]
         headers = (
             "file",
             "table",
@@ -239,6 +244,8 @@ class Command(BaseCommand):
             if result.message and (result.status == FAILED or verbosity >= 1):
                 style = self.style.ERROR if result.status == FAILED else self.style.WARNING
                 self.stdout.write(style(f"  {result.member}: {result.message}"))
+            if result.detail and verbosity >= 3:  # the traceback of a bug, for its report
+                self.stderr.write(result.detail)
         if other and verbosity >= 1:
             self.stdout.write(self.style.MIGRATE_HEADING("Not loaded:"))
             for result in other:

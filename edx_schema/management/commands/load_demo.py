@@ -1,11 +1,12 @@
 """``manage.py load_demo``: fill every table with a small demo data set built from the factories."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.services.demo import load_demo
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Load a small demo data set (two courses, their learners, courseware state, grades, "
         "overrides, certificates and ORA submissions) built from the shipped factories. "

@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.package.builder import PackageSpec, build_package
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Write a synthetic data package in the exact format of the edX research exporter: per course "
         "the tab-separated tables (users, profiles, enrollments, courseware state with JSON, "
         "certificates, course and subsection grades, ORA submissions), the course_structure JSON and "
         "the OLX tar.gz with its grading_policy.json. The same options always give the same files."
     )
+    requires_schema = False  # writes files only
 
     def add_arguments(self, parser):
         parser.add_argument("output", metavar="OUTPUT", help="The folder to write {org}-{date}[.zip] into.")

@@ -6,11 +6,12 @@ import argparse
 import math
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.constants import OVERRIDE_SYSTEM_CHOICES
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key, usage_key
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.services.overrides import TOTALS, correct_subsection_grade
 
 #: What ``--earned-graded none`` parses to, so that it differs from an option not given.
@@ -30,7 +31,7 @@ def points(text: str) -> float | str:
     return value
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Override one learner's subsection grade as a staff member, with a reason, recorded in "
         "grades_historicalpersistentsubsectiongradeoverride. Totals not given are filled from the "

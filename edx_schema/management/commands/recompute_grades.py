@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.models import GradingPolicy
 from edx_schema.services.recompute import CourseResult, course_ids_with_policy, recompute_course
 
 ROUNDINGS = {"4": 4, "2": 2, "none": None}
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Recompute grades_persistentcoursegrade from subsection grades (overrides applied), the "
         "course outline and the grading policy, exactly as the LMS does. Rows that need no change "

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key
+from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.models import GradingPolicy
 from edx_schema.services.outline import save_grading_policy
 
 
-class Command(BaseCommand):
+class Command(EdxSchemaCommand):
     help = (
         "Store a course's grading policy from a grading_policy.json (GRADER and GRADE_CUTOFFS), for "
         "courses whose data package has no OLX export. Keys it lacks get the LMS defaults."
