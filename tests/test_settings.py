@@ -29,7 +29,11 @@ def test_url_options_win_over_the_defaults():
 def test_sqlite_waits_for_another_process_write_lock_and_takes_it_when_a_transaction_starts():
     database = database_from_url("sqlite:////tmp/x.sqlite3")
     assert database["ENGINE"] == "django.db.backends.sqlite3"
-    assert database["OPTIONS"] == {"timeout": 60, "transaction_mode": "IMMEDIATE"}
+    assert database["OPTIONS"] == {
+        "timeout": 60,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
     assert database_from_url("sqlite:////tmp/x.sqlite3?timeout=5")["OPTIONS"]["timeout"] == 5
 
 
