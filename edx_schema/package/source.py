@@ -4,19 +4,28 @@ Nothing is extracted to disk: zip members are read as streams (zip64 included), 
 members are decrypted by gpg, through python-gnupg, into a named pipe in a private temporary
 folder, so that a member of tens of gigabytes never sits in memory or on disk in clear.
 
+Only regular files are members: a symbolic link (in a folder or a zip), a named pipe or a device
+is listed as refused and never opened, so that no file outside the package is read or echoed.
+A damaged zip member fails on its own, with a PackageError, however far into it the damage is.
+
 Pure: no Django import.
 """
 
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import io
+import lzma
 import os
+import re
 import select
+import stat
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -29,22 +38,83 @@ from .names import MemberName, parse_member_name, split_package_name
 
 @dataclass(frozen=True)
 class Member:
-    """One member of a package: its path inside the package, parsed name and stored size."""
+    """One member of a package: its path inside the package, parsed name and stored size.
+
+    ``refused`` says why the member is never opened (a symbolic link, a named pipe, ...):
+    :func:`open_member` raises PackageError with it, and the importer reports it as a failure.
+    """
 
     path: str
     name: MemberName
     size: int
+    refused: str | None = None
 
 
 @dataclass
 class Package:
-    """A data package on disk. ``name`` is ``{org}-{date}`` where the path says so."""
+    """A data package on disk. ``name`` is ``{org}-{date}`` where the path says so.
+
+    ``warnings`` are messages about a package that opens but may not hold what the user expects
+    (an empty folder or zip, a zip inside the package, whose members are not read).
+
+    A zip's central directory is read once per process and kept open, rather than once per member
+    (which made a 10,000-member zip quadratic); :meth:`close` closes it. Pickling (to a worker
+    process) leaves it behind: a process opens its own, so that no two share a file offset.
+    """
 
     path: Path
     name: str
     date: datetime.date | None
     kind: str  # "zip", "folder" or "file"
     members: list[Member] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _archive: zipfile.ZipFile | None = field(default=None, init=False, repr=False, compare=False)
+    _archive_pid: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_archive": None, "_archive_pid": 0}
+
+    def archive(self) -> zipfile.ZipFile:
+        """This process's open ZipFile of a zip package."""
+        with _ARCHIVE_LOCK:
+            if self._archive is None or self._archive_pid != os.getpid():
+                try:
+                    self._archive = zipfile.ZipFile(self.path)
+                except (zipfile.BadZipFile, OSError) as error:
+                    raise PackageError(f"{self.path}: not a readable zip file ({error})") from None
+                self._archive_pid = os.getpid()
+            return self._archive
+
+    def close(self) -> None:
+        """Close the zip kept open by :meth:`archive` (it reopens if needed)."""
+        with _ARCHIVE_LOCK:
+            if self._archive is not None and self._archive_pid == os.getpid():
+                self._archive.close()
+            self._archive = None
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+_ARCHIVE_LOCK = threading.Lock()
+_SYMLINK = "is a symbolic link; refused"
+
+
+def _not_regular(mode: int) -> str:
+    """Why an entry of this mode is refused: only regular files are members."""
+    if stat.S_ISLNK(mode):
+        return _SYMLINK
+    kinds = {
+        stat.S_IFIFO: "a named pipe",
+        stat.S_IFSOCK: "a socket",
+        stat.S_IFCHR: "a character device",
+        stat.S_IFBLK: "a block device",
+        stat.S_IFDIR: "a folder",
+    }
+    return f"is not a regular file ({kinds.get(stat.S_IFMT(mode), 'of an unknown type')}); refused"
 
 
 def _check_member_path(name: str, *, archive: Path) -> None:
@@ -66,17 +136,24 @@ def _strip_top(paths: list[str], top: str) -> dict[str, str]:
 
 
 def open_package(path: str | os.PathLike[str]) -> Package:
-    """Inspect ``path`` and list its members (sorted by path); raise PackageError if unreadable."""
+    """Inspect ``path`` and list its members (sorted by path); raise PackageError if unreadable.
+
+    ``path`` itself may be a symbolic link (to a folder, a zip or a member); inside a folder,
+    symbolic links and anything but regular files are listed as refused members, never followed.
+    """
     path = Path(path)
-    if not path.exists():
-        raise PackageError(f"{path}: no such file or folder")
-    if path.is_dir():
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise PackageError(f"{path}: no such file or folder") from None
+    if stat.S_ISDIR(status.st_mode):
         parsed = split_package_name(path.name)
         package = Package(path, path.name, parsed[1] if parsed else None, "folder")
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            relative = file.relative_to(path).as_posix()
-            package.members.append(Member(relative, parse_member_name(relative), file.stat().st_size))
+        package.members = _folder_members(path)
+        _warn(package, "folder")
         return package
+    if not stat.S_ISREG(status.st_mode):  # a named pipe would block (or be consumed by) the zip check
+        raise PackageError(f"{path}: {_not_regular(status.st_mode)}")
     if zipfile.is_zipfile(path):
         stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.stem
         parsed = split_package_name(stem)
@@ -91,7 +168,11 @@ def open_package(path: str | os.PathLike[str]) -> Package:
         inner = _strip_top([info.filename for info in infos], stem)
         for info in sorted(infos, key=lambda i: inner[i.filename]):
             relative = inner[info.filename]
-            package.members.append(Member(relative, parse_member_name(relative), info.file_size))
+            # Unix zips keep the entry's file type in the high bits: a link's data is its target.
+            mode = info.external_attr >> 16
+            refused = _not_regular(mode) if stat.S_IFMT(mode) not in (0, stat.S_IFREG) else None
+            package.members.append(Member(relative, parse_member_name(relative), info.file_size, refused))
+        _warn(package, "zip")
         return package
     if path.suffix.lower() == ".zip":
         raise PackageError(f"{path}: not a readable zip file")
@@ -99,8 +180,59 @@ def open_package(path: str | os.PathLike[str]) -> Package:
     parent = path.parent.name
     parsed = split_package_name(parent)
     package = Package(path, parent if parsed else path.name, parsed[1] if parsed else None, "file")
-    package.members.append(Member(path.name, parse_member_name(path.name), path.stat().st_size))
+    package.members.append(Member(path.name, parse_member_name(path.name), status.st_size))
     return package
+
+
+def _folder_members(root: Path) -> list[Member]:
+    """The regular files under ``root``, sorted by path, and every other entry as refused.
+
+    Walked with scandir, one lstat per entry, never into a symbolically linked folder: a link
+    named like a member must not make the importer read (and echo) a file outside the package.
+    """
+    members: list[Member] = []
+
+    def add(path: str, size: int = 0, refused: str | None = None) -> None:
+        members.append(Member(path, parse_member_name(path), size, refused))
+
+    folders = [""]
+    while folders:
+        relative = folders.pop()
+        try:
+            with os.scandir(root / relative if relative else root) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if not relative:
+                raise PackageError(f"{root}: cannot list this folder ({error.strerror or error})") from None
+            add(relative, refused=f"cannot list this folder ({error.strerror or error}); refused")
+            continue
+        for entry in entries:
+            path = f"{relative}/{entry.name}" if relative else entry.name
+            try:
+                status = entry.stat(follow_symlinks=False)
+            except OSError as error:
+                add(path, refused=f"cannot inspect it ({error.strerror or error}); refused")
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                folders.append(path)
+            elif stat.S_ISREG(status.st_mode):
+                add(path, status.st_size)
+            else:
+                add(path, refused=_not_regular(status.st_mode))
+    members.sort(key=lambda m: m.path)
+    return members
+
+
+def _warn(package: Package, kind: str) -> None:
+    """Note an empty package and zips inside it: the importer would otherwise load nothing silently."""
+    if not package.members:
+        package.warnings.append(f"{package.path}: the package holds no files (an empty {kind})")
+    for member in package.members:
+        if member.path.lower().endswith((".zip", ".zip.gpg")):
+            package.warnings.append(
+                f"{member_label(package, member)}: a zip inside the package; its members are not read "
+                "(unzip it and import it as a package of its own)"
+            )
 
 
 class HashingReader(io.RawIOBase):
@@ -262,25 +394,163 @@ def open_member(
 ) -> Iterator[BinaryIO]:
     """Yield a binary stream of the member's (decrypted) bytes.
 
-    Pass ``complete=False`` to read only the start of an encrypted member.
+    Pass ``complete=False`` to read only the start of an encrypted member. A refused member, a
+    folder entry that is not a regular file by the time it is opened, or a damaged zip member
+    (when opened or while read) raises PackageError naming the member.
     """
-    label = f"{package.name}/{member.path}" if package.kind != "file" else str(package.path)
+    label = member_label(package, member)
+    if member.refused:
+        raise PackageError(f"{label}: {member.refused}")
     with ExitStack() as stack:
+        damage: _ZipMember | None = None
         if package.kind == "zip":
-            archive = stack.enter_context(zipfile.ZipFile(package.path))
+            archive = package.archive()
             stored = _zip_name(archive, package, member)
             try:
-                raw: BinaryIO = stack.enter_context(archive.open(stored))
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
-                raise PackageError(f"{label}: cannot read this zip member ({error})") from None
+                opened = archive.open(stored)
+            except _ZIP_DAMAGE as error:
+                raise _zip_failure(label, error) from None
+            damage = stack.enter_context(_ZipMember(opened, label=label))
+            raw: BinaryIO = damage
         elif package.kind == "folder":
-            raw = stack.enter_context(open(package.path / member.path, "rb"))
+            raw = stack.enter_context(_open_in_folder(package.path, member.path, label=label))
         else:
-            raw = stack.enter_context(open(package.path, "rb"))
+            raw = stack.enter_context(_open_regular(package.path, label=label, follow=True))
         if member.name.encrypted:
+            if damage is not None:
+                # gpg reads in its own thread, and only says "decryption failed" when the zip
+                # fails under it: report the damage instead (called after the decryption's exit).
+                stack.push(damage.reraise)
             decrypting = (decryption or Decryption()).decrypt(raw, label=label, complete=complete)
             raw = stack.enter_context(decrypting)
         yield raw
+
+
+#: What zipfile raises for a damaged member: a bad header or CRC, corrupt or cut-off compressed
+#: data (zlib, bzip2's OSError, lzma), an unsupported method or an encrypted member.
+_ZIP_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _zip_failure(label: str, error: BaseException) -> PackageError:
+    """The member's failure for a zip error, in short words, without zipfile's repeat of its name."""
+    if isinstance(error, EOFError):
+        reason = "the compressed data ends early"
+    elif isinstance(error, OSError) and error.strerror:
+        reason = error.strerror
+    else:
+        reason = re.sub(r" for file ['\"].*", "", str(error), flags=re.S) or type(error).__name__
+    if reason[1:2].islower():  # "Bad CRC-32" reads "bad CRC-32" after a colon; "CRC ..." stays
+        reason = reason[0].lower() + reason[1:]
+    reason = reason if len(reason) <= 100 else reason[:97] + "..."
+    if isinstance(error, NotImplementedError | RuntimeError):  # a method or encryption zipfile lacks
+        return PackageError(f"{label}: cannot read this zip member ({reason})")
+    return PackageError(f"{label}: damaged in the zip: {reason}")
+
+
+class _ZipMember(io.BufferedIOBase):
+    """A zip member's stream whose damage, found while reading, fails the member, not the import.
+
+    zipfile checks the CRC only at the end, and finds corrupt compressed data only where it is:
+    either raises deep inside a reader, as an exception the loaders do not expect.
+    """
+
+    def __init__(self, raw: zipfile.ZipExtFile, *, label: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._label = label
+        self.failure: PackageError | None = None
+
+    @property
+    def name(self) -> str:
+        return self._label
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._guard(self._raw.read, -1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._guard(self._raw.read1, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._guard(self._raw.readline, -1 if size is None else size)
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._guard(self._raw.peek, size)
+
+    def _guard(self, read, size: int) -> bytes:
+        try:
+            return read(size)
+        except _ZIP_DAMAGE as error:
+            self.failure = _zip_failure(self._label, error)
+            raise self.failure from None
+
+    def reraise(self, *exc_info: object) -> None:
+        """An ExitStack callback: replace whatever a reader made of the damage by the damage."""
+        if self.failure is not None and exc_info[1] is not self.failure:
+            raise self.failure from None
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+def _open_regular(
+    name: str | os.PathLike[str], *, label: str, follow: bool, folder: int | None = None
+) -> BinaryIO:
+    """Open a regular file for reading; refuse a symbolic link (unless ``follow``) or anything else.
+
+    Checked on the open file itself (fstat), not on its name beforehand, so that an entry swapped
+    for a link or a pipe after the listing is still refused; O_NONBLOCK: opening a pipe never waits.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(name, flags, dir_fd=folder)
+    except OSError as error:
+        if error.errno == errno.ELOOP and not follow:
+            raise PackageError(f"{label}: {_SYMLINK}") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise PackageError(f"{label}: {_not_regular(mode)}")
+        os.set_blocking(fd, True)
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_in_folder(root: Path, relative: str, *, label: str) -> BinaryIO:
+    """Open ``root/relative`` one component at a time, following no symbolic link below ``root``."""
+    *parents, leaf = relative.split("/")
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        for index, part in enumerate(parents):
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            try:
+                inner = os.open(part, flags, dir_fd=folder)
+            except OSError as error:
+                if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                    mode = os.stat(part, dir_fd=folder, follow_symlinks=False).st_mode
+                    where = "/".join(parents[: index + 1])
+                    raise PackageError(f"{label}: its folder {where!r} {_not_regular(mode)}") from None
+                raise
+            os.close(folder)
+            folder = inner
+        return _open_regular(leaf, label=label, follow=False, folder=folder)
+    finally:
+        os.close(folder)
 
 
 def _zip_name(archive: zipfile.ZipFile, package: Package, member: Member) -> str:
