@@ -98,6 +98,10 @@ class _NoProgress:
         pass
 
 
+def _no_progress(label: str, total: int) -> Progress:
+    return _NoProgress()
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """What to import and how; see ``manage.py import_package --help``."""
@@ -141,6 +145,8 @@ class ImportSummary:
 
     results: list[MemberResult] = field(default_factory=list)
     rejects_path: Path | None = None
+    #: What the user should know about a package as a whole (a zip inside it, ...).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,7 +181,8 @@ def import_packages(
     _check_courses_present(packages, options)
     summary = ImportSummary(rejects_path=rejects_path)
     for package in packages:
-        _import_package(package, options, summary, progress or (lambda label, total: _NoProgress()), rejects)
+        with package:  # closes the zip it keeps open for its members
+            _import_package(package, options, summary, progress or _no_progress, rejects)
     return summary
 
 
@@ -202,12 +209,11 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     """The result of a member that is not loaded, or None if it is to be loaded."""
     name = member.name
     result = MemberResult(package.name, member.path, SKIPPED, table=name.table or "", site=name.site or "")
-    if name.kind == "unknown" and member.path.lower().endswith(_NESTED_ARCHIVES):
+    if member.refused:  # a symbolic link, a named pipe, ...: never opened
         result.status = FAILED
-        result.message = (
-            "an archive inside the package, which edx-schema does not open: "
-            "extract it and import its contents on their own"
-        )
+        result.message = f"{member_label(package, member)}: {member.refused}"
+    elif name.kind == "unknown" and member.path.lower().endswith(_NESTED_ARCHIVES):
+        result.message = "an archive inside the package: not read (unzip it and import it on its own)"
     elif name.kind == "unknown":
         result.message = "not a recognised member of a data package"
     elif name.failed:
@@ -259,16 +265,15 @@ def _import_package(
     progress: ProgressFactory,
     rejects: RejectsFile | None,
 ) -> None:
-    if not package.members or all(m.name.kind == "unknown" for m in package.members):
-        # Nothing here could load: say so instead of a silent "Imported: 0 rows".
-        message = (
-            f"none of the {package.kind}'s {len(package.members)} file(s) is a data package member"
-            if package.members
-            else f"the {package.kind} holds no files"
-        )
+    # Nothing here could load: say so instead of a silent "Imported: 0 rows".
+    if not package.members:
+        message = f"the {package.kind} holds no files"
         summary.results.append(MemberResult(package.name, str(package.path), FAILED, message=message))
-        if not package.members:
-            return
+        return
+    summary.warnings.extend(package.warnings)
+    if all(m.name.kind == "unknown" for m in package.members):
+        message = f"none of the {package.kind}'s {len(package.members)} file(s) is a data package member"
+        summary.results.append(MemberResult(package.name, str(package.path), FAILED, message=message))
     to_load: list[Member] = []
     for member in package.members:
         result = _classify(package, member, options)
@@ -276,6 +281,8 @@ def _import_package(
             to_load.append(member)
         else:
             summary.results.append(result)
+            if result.status == FAILED and not options.dry_run:  # refused: the import log says so
+                _record(result, package, timezone.now(), [], ImportRecord.FAILED)
     summary.results.extend(_missing(package, options))
     if not options.force and not options.dry_run:
         done = set(
@@ -603,9 +610,7 @@ _worker_rejects: RejectsFile | None = None
 def _load_in_worker(args: tuple[Package, Member, ImportOptions, dict[str, str]]) -> MemberResult:
     package, member, options, courses = args
     try:
-        return _load_one(
-            package, member, options, courses, lambda label, total: _NoProgress(), _worker_rejects
-        )
+        return _load_one(package, member, options, courses, _no_progress, _worker_rejects)
     finally:
         connections.close_all()
 

@@ -218,7 +218,7 @@ def test_a_folder_of_unrelated_files_fails_with_a_message(tmp_path):
     assert "none of the folder's 1 file(s) is a data package member" in out
 
 
-def test_a_zip_inside_the_package_fails_with_a_message_and_the_rest_loads(tmp_path):
+def test_a_zip_inside_the_package_is_warned_about_and_the_rest_loads(tmp_path):
     folder = package(tmp_path)
     inner = tmp_path / "inner.zip"
     with zipfile.ZipFile(inner, "w") as archive:
@@ -229,9 +229,35 @@ def test_a_zip_inside_the_package_fails_with_a_message_and_the_rest_loads(tmp_pa
             archive.write(path, f"universityx-2024-11-18/{path.name}")
         archive.write(inner, "universityx-2024-11-18/universityx-2024-11-11.zip")
     out, _, error = run("import_package", str(outer))
-    assert error is not None
-    assert "universityx-2024-11-11.zip: an archive inside the package, which edx-schema does not open" in out
+    assert error is None
+    assert "Warning: universityx-2024-11-18/universityx-2024-11-11.zip: a zip inside the package" in out
+    assert "universityx-2024-11-11.zip: skipped: an archive inside the package: not read" in out
     assert User.objects.count() == 2
+
+
+def test_a_package_holding_only_a_zip_fails(tmp_path):
+    outer = tmp_path / "universityx-2024-11-18.zip"
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("universityx-2024-11-18/universityx-2024-11-11.zip", b"PK\x05\x06" + bytes(18))
+    out, _, error = run("import_package", str(outer))
+    assert error is not None
+    assert "none of the zip's 1 file(s) is a data package member" in out
+
+
+def test_a_symlink_named_like_a_member_fails_without_echoing_its_target(tmp_path):
+    folder = package(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("DJANGO_SECRET_KEY=hunter2\n")
+    member = f"{PREFIX}user_api_usercoursetag{SUFFIX}"
+    (folder / member).symlink_to(secret)
+    run("import_package", str(folder))  # the link is refused even when the rest is already imported
+    out, err, error = run("import_package", str(folder))
+    assert error is not None
+    assert f"universityx-2024-11-17/{member}: is a symbolic link; refused" in out
+    assert "hunter2" not in out + err
+    records = ImportRecord.objects.filter(member=member)
+    assert {r.outcome for r in records} == {ImportRecord.FAILED}
+    assert not any("hunter2" in r.message for r in ImportRecord.objects.all())
 
 
 def test_a_course_that_no_file_is_for_is_refused_before_anything_loads(tmp_path):

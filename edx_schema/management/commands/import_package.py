@@ -191,6 +191,8 @@ class Command(EdxSchemaCommand):
                 if result.status == FAILED:
                     self.stderr.write(result.message)
             return
+        for warning in summary.warnings:
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
         shown = [r for r in summary.results if verbosity >= 2 or r.status != FILTERED]
         table_rows = [r for r in shown if r.status in (LOADED, WOULD_LOAD, FAILED, EMPTY)]
         already = [r for r in shown if r.status == ALREADY]
