@@ -34,7 +34,7 @@ class GradingPolicyAdmin(LargeTableAdmin):
     list_display = ("course_id", "grading_policy_hash", "source", "modified", "course_page")
     readonly_fields = (formatted_json("raw", "grading policy (formatted)"),)
     ordering = ("course_id",)
-    indexed_search = (("course_id", "course"),)
+    indexed_search = (("course_id", "exact"),)
     search_help_text = "A course key."
     actions = ["recompute_selected"]
 
@@ -119,5 +119,5 @@ class CourseBlockAdmin(LargeTableAdmin):
     list_filter = (course_filter(),)
     ordering = ("course_id", "position", "pk")  # the index's order, and a total one
     readonly_fields = (formatted_json("metadata", "metadata (formatted)"),)
-    indexed_search = (("course_id", "course"), ("usage_key", "subsection"))
+    indexed_search = (("course_id", "exact"), ("usage_key", "subsection"))
     search_help_text = "A course key or a block's usage key."

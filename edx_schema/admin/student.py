@@ -117,7 +117,7 @@ class CourseEnrollmentAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "course_id", "mode", "is_active", "created")
     list_filter = (course_filter(), ("created", admin.DateFieldListFilter))
     raw_id_fields = ("user",)
-    indexed_search = (("user_id", "id"), ("course_id", "course"))
+    indexed_search = (("user_id", "id"), ("course_id", "exact"))
     search_help_text = "A user id or a course key."
     actions = [
         csv_export_action("user_id", "course_id", "mode", "is_active", "created", filename="enrollments.csv")
@@ -129,7 +129,7 @@ class AnonymousUserIdAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "anonymous_user_id", "course_id")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
-    indexed_search = (("anonymous_user_id", "exact"), ("user_id", "id"), ("course_id", "course"))
+    indexed_search = (("anonymous_user_id", "exact"), ("user_id", "id"), ("course_id", "exact"))
     search_help_text = "An anonymous user id, a user id or a course key."
 
 
@@ -147,5 +147,5 @@ class UserCourseTagAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "course_id", "key", "value")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
-    indexed_search = (("user_id", "id"), ("key", "exact"), ("course_id", "course"))
+    indexed_search = (("user_id", "id"), ("key", "exact"), ("course_id", "exact"))
     search_help_text = "A user id, a tag key or a course key."
