@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Field, Model, Q, QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
@@ -54,6 +54,15 @@ def known_courses() -> list[str]:
     courses = {str(course) for course in GradingPolicy.objects.values_list("course_id", flat=True)}
     courses |= set(ImportRecord.objects.exclude(course_id="").values_list("course_id", flat=True).distinct())
     return sorted(courses)
+
+
+def may_view(request: HttpRequest, site: admin.AdminSite, model: type[Model]) -> bool:
+    """Whether the request's user may see ``model``'s rows: what its own admin list allows.
+
+    The learner and course pages gather several tables; each section asks this of its table,
+    so a page never shows what that table's list would answer with a 403.
+    """
+    return site.is_registered(model) and site.get_model_admin(model).has_view_permission(request)
 
 
 class LargeTablePaginator(Paginator):

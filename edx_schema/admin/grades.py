@@ -13,7 +13,7 @@ from ..models import (
     VisibleBlocks,
 )
 from ..services.recompute import recompute_course
-from .base import HistoryAdmin, LargeTableAdmin, csv_export_action
+from .base import HistoryAdmin, LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column
 
 
@@ -47,6 +47,18 @@ class PersistentSubsectionGradeAdmin(LargeTableAdmin):
     raw_id_fields = ("visible_blocks",)
     indexed_search = (("course_id", "exact"), ("usage_key", "subsection"))
     search_help_text = "A course key or a subsection's usage key (a learner's grades: the learner page)."
+
+    def get_list_display(self, request):
+        # The override column is the override table's data: only for those who may view it.
+        shown = super().get_list_display(request)
+        if may_view(request, self.admin_site, PersistentSubsectionGradeOverride):
+            return shown
+        return tuple(column for column in shown if column != "overridden")
+
+    def get_list_select_related(self, request):
+        if "overridden" not in self.get_list_display(request):
+            return False  # no override column: no join
+        return super().get_list_select_related(request)
 
     @admin.display(description="override")
     def overridden(self, obj: PersistentSubsectionGrade) -> str:
