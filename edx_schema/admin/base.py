@@ -7,7 +7,9 @@ come from ``SELECT DISTINCT``. Here:
 - the paginator never counts more than it must (:class:`LargeTablePaginator`);
 - search matches whole values or prefixes of indexed columns, as index ranges;
 - filters are on indexed, low-cardinality columns, and dates are filtered by ranges;
-- imported tables are read-only unless ``EDX_SCHEMA_ADMIN_EDITABLE`` is true.
+- imported tables are read-only unless ``EDX_SCHEMA_ADMIN_EDITABLE`` is true;
+- whatever a URL or a search box holds gives a normal page: a value no row can hold (a course
+  key that does not parse, ``²`` for a number) matches nothing (:func:`as_field_value`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet
-from django.http import StreamingHttpResponse
+from django.db.models import Field, Model, Q, QuerySet
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
 from opaque_keys import InvalidKeyError
-from opaque_keys.edx.keys import CourseKey, UsageKey
+from opaque_keys.edx.keys import UsageKey
+from simple_history.admin import SimpleHistoryAdmin
 
+from ..models import GradingPolicy, ImportRecord
 from ..services.pages import by_primary_key
 
 #: How far the paginator counts before it says "more than".
@@ -35,6 +43,26 @@ COUNT_CAP = 10_000
 def editable() -> bool:
     """Whether imported tables may be edited in the admin (``EDX_SCHEMA_ADMIN_EDITABLE``)."""
     return bool(getattr(settings, "EDX_SCHEMA_ADMIN_EDITABLE", False))
+
+
+def known_courses() -> list[str]:
+    """The courses with a grading policy or an import record, sorted.
+
+    The same list a ``SELECT DISTINCT course_id`` over a big table would give, read from tables
+    of a few rows per course.
+    """
+    courses = {str(course) for course in GradingPolicy.objects.values_list("course_id", flat=True)}
+    courses |= set(ImportRecord.objects.exclude(course_id="").values_list("course_id", flat=True).distinct())
+    return sorted(courses)
+
+
+def may_view(request: HttpRequest, site: admin.AdminSite, model: type[Model]) -> bool:
+    """Whether the request's user may see ``model``'s rows: what its own admin list allows.
+
+    The learner and course pages gather several tables; each section asks this of its table,
+    so a page never shows what that table's list would answer with a 403.
+    """
+    return site.is_registered(model) and site.get_model_admin(model).has_view_permission(request)
 
 
 class LargeTablePaginator(Paginator):
@@ -73,45 +101,105 @@ class LargeTablePaginator(Paginator):
         return counted
 
 
+def model_field(model: type[Model], path: str) -> Field:
+    """The field at the end of a lookup ``path`` such as ``grade__course_id``."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+#: What :func:`as_field_value` returns for text that no value of the field can equal.
+NO_MATCH = object()
+
+
+def as_field_value(field: Field, text: str) -> Any:
+    """``text`` as ``field`` holds it, or :data:`NO_MATCH` when no row can hold that value.
+
+    A URL parameter or a search term is whatever a visitor typed: a course key that does not
+    parse, a number such as ``²`` (a digit to ``str.isdigit``, not to ``int``), a uuid that is
+    not one, a number outside the column's range or text longer than the column. Each would
+    raise inside the query (a 500); here it simply matches nothing.
+    """
+    if field.is_relation:  # a foreign key's range is its target's (it has no validators of its own)
+        field = field.target_field
+    try:
+        value = field.to_python(text)
+        field.run_validators(value)  # a column's range and max_length
+        field.get_prep_value(value)
+    except (ValidationError, InvalidKeyError, ValueError, TypeError, OverflowError):
+        return NO_MATCH
+    return value
+
+
 def _prefix_range(field: str, prefix: str) -> Q:
     """``field`` starts with ``prefix``, as an index range (LIKE cannot use SQLite's indexes)."""
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
 
 
-def _term_matches(field: str, kind: str, term: str) -> Q | None:
+SEARCH_KINDS = frozenset({"id", "exact", "prefix", "subsection"})
+
+
+def _term_matches(model: type[Model], field: str, kind: str, term: str) -> Q | None:
     """The condition for one search field, or None when the term cannot match it."""
-    if kind == "id":
-        return Q(**{field: int(term)}) if term.isdigit() and len(term) < 19 else None
-    if kind == "course":
-        try:
-            return Q(**{field: CourseKey.from_string(term)})
-        except InvalidKeyError:
-            return None
-    if kind == "usage":
-        try:
-            return Q(**{field: UsageKey.from_string(term)})
-        except InvalidKeyError:
-            return None
-    if kind == "subsection":  # a usage key, looked up with its course: indexes lead with course_id
-        try:
-            key = UsageKey.from_string(term)
-        except InvalidKeyError:
-            return None
-        return Q(**{field: key, field.replace("usage_key", "course_id"): key.course_key})
-    if kind == "exact":
-        return Q(**{field: term})
     if kind == "prefix":
         return _prefix_range(field, term)
-    raise ValueError(f"unknown search kind {kind!r}")
+    if kind == "id" and not (term.isascii() and term.isdigit()):  # not "²", "1_0" or " 1"
+        return None
+    value = as_field_value(model_field(model, field), term)
+    if value is NO_MATCH:
+        return None
+    if kind == "subsection":
+        return _subsection_matches(model, field, value)
+    return Q(**{field: value})
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+def _subsection_matches(model: type[Model], field: str, key: UsageKey) -> Q | None:
+    """``field`` is the usage ``key``, looked up with its course: the indexes lead with course_id.
+
+    A legacy ``i4x://Org/Number/...`` key does not name its run: its courses are the known runs
+    of that org and number. A key of a library, not a course, matches no row.
+    """
+    course_field = field.replace("usage_key", "course_id")
+    context = key.context_key
+    if getattr(context, "deprecated", False) and context.run is None:
+        names = [name for name in known_courses() if name.startswith(f"{context.org}/{context.course}/")]
+    else:
+        names = [str(context)]
+    courses = [as_field_value(model_field(model, course_field), name) for name in names]
+    courses = [course for course in courses if course is not NO_MATCH]
+    return Q(**{field: key, f"{course_field}__in": courses}) if courses else None
+
+
+class _ChangeList(ChangeList):
+    """Django's list, where a date-hierarchy year it cannot count to is a refused lookup.
+
+    Django turns a ``started__year`` that is not a number into its "?e=1" redirect, but a year
+    past 9999 (``9999`` itself: the year after it) or past a C long escapes as a 500.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class ListAdmin(admin.ModelAdmin):
+    """What every edx-schema list page shares, whatever its size: a list any URL can open."""
+
+    def get_changelist(self, request, **kwargs):
+        return _ChangeList
+
+
+class LargeTableAdmin(ListAdmin):
     """Base admin for LMS tables: bounded counts, indexed search and filters, read-only data.
 
-    ``indexed_search`` lists ``(field, kind)`` pairs: ``id`` (a whole number), ``exact``,
-    ``prefix``, ``course`` (a course key), ``usage`` (a usage key) or ``subsection`` (a usage
-    key, matched together with its course). A search term matches a row when it matches any of
-    them.
+    ``indexed_search`` lists ``(field, kind)`` pairs: ``id`` (a whole number in ASCII digits),
+    ``exact`` (the whole value, read as the field reads it: a course or usage key, a uuid),
+    ``prefix`` or ``subsection`` (a usage key, matched together with its course). A search term
+    matches a row when it matches any of them; a term that no value of a field can equal
+    (``²`` for a number, ``10`` for a uuid) is not compared with that field at all.
     """
 
     # Foreign keys are listed as ids (linked to the learner page), never joined: with a JOIN and
@@ -130,6 +218,9 @@ class LargeTableAdmin(admin.ModelAdmin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        unknown = {kind for _field, kind in self.indexed_search} - SEARCH_KINDS
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown search kind(s) {sorted(unknown)}")
         if self.indexed_search and not self.search_fields:
             # Django shows the search box only when search_fields is set; the search itself is ours.
             self.search_fields = tuple(field for field, _kind in self.indexed_search)
@@ -140,7 +231,7 @@ class LargeTableAdmin(admin.ModelAdmin):
             return super().get_search_results(request, queryset, search_term)
         condition = Q()
         for field, kind in self.indexed_search:
-            match = _term_matches(field, kind, term)
+            match = _term_matches(queryset.model, field, kind, term)
             if match is not None:
                 condition |= match
         if not condition:
@@ -158,6 +249,28 @@ class LargeTableAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return editable() and super().has_delete_permission(request, obj)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's history pages, where an id that cannot be one is a 404.
+
+    simple_history looks the ids up as they come in the URL: ``abc/history/`` or
+    ``1/history/abc/`` raised ``ValueError``, a 500.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        if as_field_value(self.model._meta.pk, unquote(object_id)) is NO_MATCH:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        version = self.model.history.model._meta.pk
+        if NO_MATCH in (
+            as_field_value(self.model._meta.pk, unquote(object_id)),
+            as_field_value(version, unquote(version_id)),
+        ):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class _Echo:

@@ -14,6 +14,6 @@ class GeneratedCertificateAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "course_id", "status", "grade", "mode", "created_date")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
-    indexed_search = (("user_id", "id"), ("course_id", "course"), ("verify_uuid", "exact"))
+    indexed_search = (("user_id", "id"), ("course_id", "exact"), ("verify_uuid", "exact"))
     search_help_text = "A user id, a course key, or a verify_uuid."
     extra_lookups = ("user__id__exact",)

@@ -30,6 +30,6 @@ class StudentModuleAdmin(LargeTableAdmin):
     )
     raw_id_fields = ("student",)
     readonly_fields = (formatted_json("state", "state (formatted)"),)
-    indexed_search = (("student_id", "id"), ("module_state_key", "usage"), ("course_id", "course"))
+    indexed_search = (("student_id", "id"), ("module_state_key", "exact"), ("course_id", "exact"))
     search_help_text = "A student (user) id, a block's usage key, or a course key."
     extra_lookups = ("student__id__exact",)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
-from ..models import GradingPolicy, ImportRecord
+from .base import NO_MATCH, as_field_value, known_courses, model_field
 
 
 def pretty_json(value: Any) -> str:
@@ -67,14 +68,18 @@ def course_filter(field: str = "course_id") -> type[admin.SimpleListFilter]:
         parameter_name = field
 
         def lookups(self, request, model_admin):
-            courses = {str(c) for c in GradingPolicy.objects.values_list("course_id", flat=True)}
-            courses |= set(
-                ImportRecord.objects.exclude(course_id="").values_list("course_id", flat=True).distinct()
-            )
-            return [(course, course) for course in sorted(courses)]
+            return [(course, course) for course in known_courses()]
 
         def queryset(self, request, queryset):
             value = self.value()
-            return queryset.filter(**{field: value}) if value else queryset
+            if not value:
+                return queryset
+            key = as_field_value(model_field(queryset.model, field), value)
+            if key is NO_MATCH:  # a hand-written URL: say why the list is empty, never a 500
+                messages.warning(
+                    request, f"“{Truncator(value).chars(80)}” is not a course key: nothing matches it."
+                )
+                return queryset.none()
+            return queryset.filter(**{field: key})
 
     return CourseFilter

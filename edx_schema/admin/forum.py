@@ -17,6 +17,6 @@ class ForumPostAdmin(LargeTableAdmin):
         ("post_id", "exact"),
         ("comment_thread_id", "exact"),
         ("author_id", "exact"),
-        ("course_id", "course"),
+        ("course_id", "exact"),
     )
     search_help_text = "A post or thread id, an author's user id, or a course key."

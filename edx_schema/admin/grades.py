@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     GradingPolicy,
@@ -14,7 +13,7 @@ from ..models import (
     VisibleBlocks,
 )
 from ..services.recompute import recompute_course
-from .base import LargeTableAdmin, csv_export_action
+from .base import HistoryAdmin, LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column
 
 
@@ -23,7 +22,7 @@ class VisibleBlocksAdmin(LargeTableAdmin):
     list_display = ("id", "hashed", "course_id")
     list_filter = (course_filter(),)
     readonly_fields = (formatted_json("blocks_json", "blocks (formatted)"),)
-    indexed_search = (("hashed", "exact"), ("course_id", "course"))
+    indexed_search = (("hashed", "exact"), ("course_id", "exact"))
     search_help_text = "A visible-blocks hash or a course key."
 
 
@@ -46,8 +45,20 @@ class PersistentSubsectionGradeAdmin(LargeTableAdmin):
     )
     list_select_related = ("override",)
     raw_id_fields = ("visible_blocks",)
-    indexed_search = (("course_id", "course"), ("usage_key", "subsection"))
+    indexed_search = (("course_id", "exact"), ("usage_key", "subsection"))
     search_help_text = "A course key or a subsection's usage key (a learner's grades: the learner page)."
+
+    def get_list_display(self, request):
+        # The override column is the override table's data: only for those who may view it.
+        shown = super().get_list_display(request)
+        if may_view(request, self.admin_site, PersistentSubsectionGradeOverride):
+            return shown
+        return tuple(column for column in shown if column != "overridden")
+
+    def get_list_select_related(self, request):
+        if "overridden" not in self.get_list_display(request):
+            return False  # no override column: no join
+        return super().get_list_select_related(request)
 
     @admin.display(description="override")
     def overridden(self, obj: PersistentSubsectionGrade) -> str:
@@ -92,7 +103,7 @@ class OverrideForm(forms.ModelForm):
 
 
 @admin.register(PersistentSubsectionGradeOverride)
-class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, SimpleHistoryAdmin):
+class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, HistoryAdmin):
     """Staff overrides: editable, with a required reason; every version kept with who and why.
 
     Saving or deleting one recomputes the learner's course grade, as the LMS does.
@@ -112,7 +123,7 @@ class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, SimpleHistoryAdmin
     list_filter = (course_filter("grade__course_id"), ("modified", admin.DateFieldListFilter))
     list_select_related = ("grade",)
     raw_id_fields = ("grade",)
-    indexed_search = (("grade__usage_key", "subsection"), ("grade__course_id", "course"))
+    indexed_search = (("grade__usage_key", "subsection"), ("grade__course_id", "exact"))
     search_help_text = "A subsection's usage key or a course key."
     history_list_display = (
         "earned_graded_override",
@@ -178,7 +189,7 @@ class PersistentCourseGradeAdmin(LargeTableAdmin):
         ("passed_timestamp", admin.DateFieldListFilter),
         ("modified", admin.DateFieldListFilter),
     )
-    indexed_search = (("user_id", "id"), ("course_id", "course"))
+    indexed_search = (("user_id", "id"), ("course_id", "exact"))
     search_help_text = "A user id or a course key."
     actions = [
         csv_export_action(

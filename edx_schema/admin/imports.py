@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from ..models import ImportRecord
+from .base import ListAdmin
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
+class ImportRecordAdmin(ListAdmin):
     """Read-only: the records are written by ``import_package`` and are the audit trail.
 
     A small table (one row per package member), so Django's defaults are fine here.

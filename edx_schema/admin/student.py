@@ -18,12 +18,13 @@ from ..models import (
     GeneratedCertificate,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
+    PersistentSubsectionGradeOverride,
     StudentModule,
     UserCourseTag,
     UserIdMap,
     UserProfile,
 )
-from .base import LargeTableAdmin, csv_export_action
+from .base import LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column, learner_link
 
 admin.site.unregister(User)
@@ -50,48 +51,91 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
     def learner_view(self, request, user_id: int):
         """One learner's profile, enrollments, certificates, grades and overrides, on one page.
 
+        Each section needs the view permission of its table, as that table's own list does: a
+        staff member who may only view users sees the account, and for each other section a
+        note that they may not view it. A table they may not view is not even read.
+
         A fixed number of queries whatever the learner's data: each table is read once, and
         the subsection grades with their overrides in one join.
         """
         if not self.has_view_permission(request):
             raise PermissionDenied
         user = get_object_or_404(User, pk=user_id)
-        enrollments = list(CourseEnrollment.objects.filter(user=user).order_by("course_id"))
-        course_grades = list(PersistentCourseGrade.objects.filter(user_id=user.pk).order_by("course_id"))
-        courses = sorted({e.course_id for e in enrollments} | {g.course_id for g in course_grades}, key=str)
-        # By (course_id, user_id): the table's indexes lead with the course, not the user.
-        subsections = list(
-            PersistentSubsectionGrade.objects.filter(course_id__in=courses, user_id=user.pk)
-            .select_related("override")
-            .order_by("course_id", "usage_key")
+        allowed = {
+            section: may_view(request, self.admin_site, model) for section, model in LEARNER_SECTIONS.items()
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Learner {user.username} ({user.pk})",
+            "learner": user,
+            "allowed": allowed,
+            "opts": self.model._meta,
+            **_learner_sections(request, self.admin_site, user, allowed),
+        }
+        return TemplateResponse(request, "admin/edx_schema/learner.html", context)
+
+
+#: The learner page's sections, each shown only to those who may view its table.
+LEARNER_SECTIONS = {
+    "profile": UserProfile,
+    "enrollments": CourseEnrollment,
+    "certificates": GeneratedCertificate,
+    "course_grades": PersistentCourseGrade,
+    "subsections": PersistentSubsectionGrade,
+    "overrides": PersistentSubsectionGradeOverride,
+    "modules": StudentModule,
+}
+
+
+def _learner_sections(request, site: admin.AdminSite, user: User, allowed: dict[str, bool]) -> dict:
+    """The data of the learner page's sections ``allowed`` lets the request's user view."""
+    sections: dict = {}
+    if allowed["profile"]:
+        sections["profile"] = UserProfile.objects.filter(user=user).first()
+    if allowed["enrollments"]:
+        sections["enrollments"] = list(CourseEnrollment.objects.filter(user=user).order_by("course_id"))
+    if allowed["certificates"]:
+        sections["certificates"] = list(GeneratedCertificate.objects.filter(user=user).order_by("course_id"))
+    if allowed["course_grades"]:
+        sections["course_grades"] = list(
+            PersistentCourseGrade.objects.filter(user_id=user.pk).order_by("course_id")
         )
+    if allowed["subsections"]:
+        # By (course_id, user_id): the table's indexes lead with the course, not the user. The
+        # courses are the enrollments' and course grades', read here if those are not shown.
+        enrollments = sections.get(
+            "enrollments", CourseEnrollment.objects.filter(user=user).only("course_id")
+        )
+        graded = sections.get(
+            "course_grades", PersistentCourseGrade.objects.filter(user_id=user.pk).only("course_id")
+        )
+        courses = {row.course_id for row in enrollments} | {row.course_id for row in graded}
+        subsections = PersistentSubsectionGrade.objects.filter(
+            course_id__in=sorted(courses, key=str), user_id=user.pk
+        ).order_by("course_id", "usage_key")
+        if allowed["overrides"]:
+            subsections = subsections.select_related("override")
+        sections["subsections"] = list(subsections)
+        overrides = site.get_model_admin(PersistentSubsectionGradeOverride)
+        sections["may_add_override"] = overrides.has_add_permission(request)
+        sections["may_change_override"] = overrides.has_change_permission(request)
+    if allowed["modules"]:
         modules = (
             StudentModule.objects.filter(student=user)
             .values("course_id")
             .annotate(rows=Count("id"))
             .order_by("course_id")
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Learner {user.username} ({user.pk})",
-            "learner": user,
-            "profile": UserProfile.objects.filter(user=user).first(),
-            "enrollments": enrollments,
-            "certificates": list(GeneratedCertificate.objects.filter(user=user).order_by("course_id")),
-            "course_grades": course_grades,
-            "subsections": subsections,
-            "modules": [
-                {
-                    **row,
-                    "url": reverse("admin:edx_schema_studentmodule_changelist")
-                    + "?"
-                    + urlencode({"student__id__exact": user.pk, "course_id": row["course_id"]}),
-                }
-                for row in modules
-            ],
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/edx_schema/learner.html", context)
+        sections["modules"] = [
+            {
+                **row,
+                "url": reverse("admin:edx_schema_studentmodule_changelist")
+                + "?"
+                + urlencode({"student__id__exact": user.pk, "course_id": row["course_id"]}),
+            }
+            for row in modules
+        ]
+    return sections
 
 
 @admin.register(UserProfile)
@@ -117,7 +161,7 @@ class CourseEnrollmentAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "course_id", "mode", "is_active", "created")
     list_filter = (course_filter(), ("created", admin.DateFieldListFilter))
     raw_id_fields = ("user",)
-    indexed_search = (("user_id", "id"), ("course_id", "course"))
+    indexed_search = (("user_id", "id"), ("course_id", "exact"))
     search_help_text = "A user id or a course key."
     actions = [
         csv_export_action("user_id", "course_id", "mode", "is_active", "created", filename="enrollments.csv")
@@ -129,7 +173,7 @@ class AnonymousUserIdAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "anonymous_user_id", "course_id")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
-    indexed_search = (("anonymous_user_id", "exact"), ("user_id", "id"), ("course_id", "course"))
+    indexed_search = (("anonymous_user_id", "exact"), ("user_id", "id"), ("course_id", "exact"))
     search_help_text = "An anonymous user id, a user id or a course key."
 
 
@@ -147,5 +191,5 @@ class UserCourseTagAdmin(LargeTableAdmin):
     list_display = ("id", learner_column(), "course_id", "key", "value")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
-    indexed_search = (("user_id", "id"), ("key", "exact"), ("course_id", "course"))
+    indexed_search = (("user_id", "id"), ("key", "exact"), ("course_id", "exact"))
     search_help_text = "A user id, a tag key or a course key."

@@ -13,7 +13,7 @@ from .display import course_filter, formatted_json
 class StudentItemAdmin(LargeTableAdmin):
     list_display = ("id", "student_id", "course_id", "item_id", "item_type")
     list_filter = (course_filter(),)
-    indexed_search = (("student_id", "exact"), ("item_id", "exact"), ("course_id", "course"))
+    indexed_search = (("student_id", "exact"), ("item_id", "exact"), ("course_id", "exact"))
     search_help_text = "An anonymous student id, an item (usage) id or a course key."
 
 
