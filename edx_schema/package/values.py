@@ -22,6 +22,8 @@ Converter = Callable[[str | None], Any]
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
 _ZERO_DATETIME = re.compile(r"0000-00-00 00:00:00(?:\.0{1,6})?")
 _CACHE_LIMIT = 100_000
+# More digits than any integer column holds (20), far fewer than int() accepts (4,300).
+_MAX_DIGITS = 100
 
 
 def _null(nullable: bool) -> None:
@@ -38,6 +40,8 @@ def integer_parser(*, low: int | None, high: int | None, nullable: bool) -> Conv
         digits = text[1:] if text[:1] == "-" else text
         if not (digits.isascii() and digits.isdigit()):
             raise ValueError("not an integer")
+        if len(digits) > _MAX_DIGITS:  # int() itself refuses these, with advice for programmers
+            raise ValueError(f"{len(digits)} digits, too many for an integer")
         value = int(text)
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(f"out of range for this column ({low} to {high})")
@@ -56,7 +60,9 @@ def float_parser(*, nullable: bool) -> Converter:
             value = float(text)
         except ValueError:
             raise ValueError("not a number") from None
-        if "_" in text:
+        # float() also takes underscores, surrounding spaces and non-ASCII digits; the exporter
+        # prints none of them.
+        if "_" in text or not text.isascii() or text.strip() != text:
             raise ValueError("not a number")
         if not math.isfinite(value):
             raise ValueError("not a finite number")

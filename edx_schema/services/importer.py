@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,7 +43,7 @@ from .forum import save_posts
 from .loader import FileFailed, LoadCounts, LoadOptions, Rejected, load_member
 from .outline import save_grading_policy, save_outline
 from .rejects import RejectsFile
-from .tables import table_spec
+from .tables import converter, table_spec
 
 SITE_CHOICES = ("prod", "edge", "all")
 
@@ -389,10 +389,11 @@ def _entity_courses(package: Package, members: list[Member], options: ImportOpti
                 if "course_id" not in reader.header:
                     continue
                 position = reader.header.index("course_id")
+                check = converter(table_spec(member.name.table or ""), "course_id", connection)
                 for record in reader:
-                    course = record.values[position]
-                    if course:
-                        courses[entity] = course
+                    with suppress(ValueError):  # not a course key: the member's own load says so
+                        if course := check(record.values[position]):
+                            courses[entity] = course
                     break
         except PackageError:
             continue  # the member's own load reports the problem

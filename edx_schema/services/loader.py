@@ -30,7 +30,7 @@ from django.db import DatabaseError, IntegrityError, connection
 from ..errors import EdxSchemaError, FormatError, PackageError
 from ..package.source import HashingReader
 from ..package.tsv import Record, TsvReader, split_chunks
-from .tables import TableSpec, converter, default_value, not_exported_blocks
+from .tables import TableSpec, converter, missing_column_value, not_exported_blocks
 
 BATCH_ROWS = 5_000
 # Members at least this big are parsed in a helper process on SQLite, in runs of this many bytes.
@@ -96,7 +96,9 @@ class _Plan:
             if name in spec.fields:
                 column = spec.fields[name].column
                 if column in seen_columns:
-                    raise FormatError(f"two header columns both give column {column}", file=label, line=1)
+                    raise FormatError(
+                        f"two header columns both give column {column}", file=label, line=1, column=name
+                    )
                 seen_columns.add(column)
                 self.positions.append(index)
                 self.columns.append(column)
@@ -104,17 +106,14 @@ class _Plan:
             elif name not in spec.ignored:
                 self.unknown.append(name)
         self.header = header
-        missing = [c for c in spec.key if c not in seen_columns]
-        if missing:
-            raise FormatError(
-                f"the header lacks the key column(s) {', '.join(missing)} of {spec.table}",
-                file=label,
-                line=1,
-                value="\t".join(header),
-            )
+        for column in spec.key:
+            if column not in seen_columns:
+                raise self._lacks(column, "it identifies the rows")
         # Columns the file lacks: derived ones, then model defaults (a value the file never had).
         self.derived: list[tuple[str, int, Callable[[Any], Any]]] = []
         for column, (source, function) in spec.derived.items():
+            if source not in self.columns:
+                raise self._lacks(source, f"{column} is computed from it")
             self.derived.append((column, self.columns.index(source), function))
         self.defaults: list[tuple[str, Any]] = []
         derived_columns = {column for column, _i, _f in self.derived}
@@ -123,20 +122,27 @@ class _Plan:
                 continue
             if f.primary_key:
                 continue
-            if not (f.null or f.has_default() or f.empty_strings_allowed):
-                raise FormatError(
-                    f"the header lacks column {f.column}, which {spec.table} requires",
-                    file=label,
-                    line=1,
-                    value="\t".join(header),
-                )
-            self.defaults.append((f.column, default_value(f, connection)))
+            try:
+                self.defaults.append((f.column, missing_column_value(spec, name, connection)))
+            except LookupError as reason:
+                raise self._lacks(f.column, str(reason)) from None
         self.file_columns = list(self.columns)
         self.all_columns = self.columns + [c for c, _i, _f in self.derived] + [c for c, _v in self.defaults]
         self.default_values = [v for _c, v in self.defaults]
         self.fk = spec.foreign_keys(self.file_columns)
         self.pairs = list(zip(self.converters, self.positions, strict=True))
         self.identity = self.positions == list(range(len(header)))
+
+    def _lacks(self, column: str, reason: str) -> FormatError:
+        """The file-level error for a header without a column the table needs."""
+        message = f"the header lacks column {column}, which {self.spec.table} requires ({reason})"
+        if self.unknown:
+            # Header names are short and printable (the reader checks): they can be shown.
+            names = ", ".join(self.unknown[:3]) + (
+                f" and {len(self.unknown) - 3} more" if len(self.unknown) > 3 else ""
+            )
+            message += f"; the header has unknown column(s) {names}"
+        return FormatError(message, file=self.label, line=1)
 
     def convert(self, record: Record) -> list[Any]:
         values = record.values

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
+from opaque_keys.edx.django.models import CourseKeyField, LearningContextKeyField, UsageKeyField
 
 from ..package import values
 from ..package.names import AUTH_USER_ASKBOT_COLUMNS, LOADED_TABLES
@@ -28,13 +29,10 @@ _NATURAL_KEYS = {
     "grades_persistentcoursegrade": ("course_id", "user_id"),
     "grades_persistentsubsectiongrade": ("course_id", "user_id", "usage_key"),
 }
-# Columns whose values are course keys or usage keys, checked with edx-opaque-keys. Plain
-# CharFields in the LMS too, but a value that is not a key is a broken file.
+# Columns whose values are course keys or usage keys, checked with edx-opaque-keys: every opaque
+# key field, and course_id wherever it is a plain CharField (submissions): a value that is not
+# a key is a broken file.
 _COURSE_KEY_COLUMNS = {"course_id"}
-_USAGE_KEY_COLUMNS = {
-    "courseware_studentmodule": {"module_id"},
-    "grades_persistentsubsectiongrade": {"usage_key"},
-}
 # Site-wide rows have course_id '' (a generic anonymous user id, for example).
 _BLANK_COURSE_TABLES = {"student_anonymoususerid"}
 
@@ -118,18 +116,42 @@ def converter(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> 
     if internal == "UUIDField":
         return values.uuid_parser(nullable=nullable, prepare=lambda u: f.get_db_prep_value(u, connection))
     max_length = getattr(f, "max_length", None)
-    if header in _COURSE_KEY_COLUMNS:
+    kind = _key_kind(spec, header)
+    if kind == "course":
         return values.course_key_parser(
             max_length=max_length, nullable=nullable, blank=spec.table in _BLANK_COURSE_TABLES
         )
-    if header in _USAGE_KEY_COLUMNS.get(spec.table, ()):
+    if kind == "usage":
         return values.usage_key_parser(max_length=max_length, nullable=nullable)
     return values.text_parser(max_length=max_length, nullable=nullable)
 
 
-def default_value(f: models.Field, connection: BaseDatabaseWrapper) -> Any:
-    """The database value a column gets when the file does not have it (its model default)."""
+def _key_kind(spec: TableSpec, header: str) -> str | None:
+    """``"course"`` or ``"usage"`` for a column of course or usage keys, else None."""
+    f = spec.fields[header]
+    if header in _COURSE_KEY_COLUMNS or isinstance(f, CourseKeyField | LearningContextKeyField):
+        return "course"
+    if isinstance(f, UsageKeyField):
+        return "usage"
+    return None
+
+
+def missing_column_value(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> Any:
+    """The database value every row gets for a column its file lacks: the model default.
+
+    Raises LookupError, saying why, for a column that has no such value: a course or usage key
+    (no one key is right for every row, and the empty default is not a key), a NOT NULL column
+    without a default, or one whose default is NULL.
+    """
+    f = spec.fields[header]
+    kind = _key_kind(spec, header)
+    if kind is not None:
+        raise LookupError(f"a column of {kind} keys, which has no default")
+    if not (f.null or f.has_default() or f.empty_strings_allowed):
+        raise LookupError("it has no default")
     value = f.get_default()
+    if value is None and not f.null:
+        raise LookupError("it cannot be NULL and has no other default")
     if isinstance(value, bool):
         return int(value)
     return f.get_db_prep_save(value, connection)

@@ -3,6 +3,8 @@
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edx_schema.package.values import (
     boolean_parser,
@@ -61,6 +63,12 @@ def test_non_integers_are_refused(text):
         parse(text)
 
 
+@pytest.mark.parametrize("bounds", [INT32, {"low": None, "high": None}])
+def test_integers_with_thousands_of_digits_are_refused_plainly(bounds):
+    with pytest.raises(ValueError, match=r"^5000 digits, too many for an integer$"):
+        integer_parser(**bounds, nullable=False)("9" * 5000)
+
+
 def test_integer_null():
     assert integer_parser(**INT32, nullable=True)(None) is None
     with pytest.raises(ValueError, match="NULL"):
@@ -90,6 +98,13 @@ def test_nan_and_infinity_are_refused(text):
 def test_non_numbers_are_refused(text):
     with pytest.raises(ValueError, match="not a number"):
         float_parser(nullable=True)(text)
+
+
+@pytest.mark.parametrize("text", [" 1.5", "1.5 ", "1.5\n", "\u0661.5", "\uff11"])
+def test_floats_with_spaces_or_non_ascii_digits_are_refused(text):
+    # float() takes them all; the exporter prints none of them.
+    with pytest.raises(ValueError, match="not a number"):
+        float_parser(nullable=False)(text)
 
 
 def test_float_with_underscores_is_refused():
@@ -236,7 +251,18 @@ def test_course_keys_in_both_formats_are_returned_unchanged(key):
 
 @pytest.mark.parametrize(
     "text",
-    ["not a key", "course-v1:edX+DemoX", "MITx/6.002x", "block-v1:edX+DemoX+Demo_Course+type@x+block@y", ""],
+    [
+        "not a key",
+        "course-v1:edX+DemoX",
+        "MITx/6.002x",
+        "block-v1:edX+DemoX+Demo_Course+type@x+block@y",
+        "",
+        "UniversityX/HIST.2x/2013_Spring/",
+        "True",
+        "5",
+        '["a"]',
+        "course-v1:edX+DemoX+Demo_Course\n",
+    ],
 )
 def test_malformed_course_keys_are_refused(text):
     with pytest.raises(ValueError, match="course key"):
@@ -330,3 +356,28 @@ def test_uuid_null():
     assert uuid_parser(nullable=True)(None) is None
     with pytest.raises(ValueError, match="NULL"):
         uuid_parser(nullable=False)(None)
+
+
+PARSERS = [
+    integer_parser(**INT32, nullable=True),
+    integer_parser(low=None, high=None, nullable=False),
+    float_parser(nullable=True),
+    boolean_parser(nullable=False),
+    datetime_parser(nullable=True),
+    text_parser(max_length=10, nullable=False),
+    course_key_parser(max_length=255, nullable=False, blank=True),
+    usage_key_parser(max_length=255, nullable=True),
+    uuid_parser(nullable=True),
+]
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(), st.text(alphabet="0123456789-+:./_ @eET\t" + "course-v1block+type"), st.none()))
+def test_any_text_is_parsed_or_refused_with_a_value_error(text):
+    messages = []
+    for parse in PARSERS:
+        try:
+            parse(text)
+        except ValueError as error:  # anything else fails the test
+            messages.append(str(error))
+    assert all(message.isprintable() and len(message) < 120 for message in messages), messages

@@ -1,0 +1,210 @@
+"""Loading table members row by row: key columns, headers that lack them, CRLF files.
+
+Every test runs on SQLite and on MariaDB (LOAD DATA LOCAL INFILE there).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from opaque_keys.edx.django.models import OpaqueKeyField
+
+from edx_schema.errors import FormatError
+from edx_schema.models import CourseBlock, ImportRecord
+from edx_schema.package.builder import PackageSpec, build_package
+from edx_schema.package.names import LOADED_TABLES
+from edx_schema.services import loader
+from edx_schema.services.importer import FAILED, LOADED, ImportOptions, import_packages
+from edx_schema.services.loader import FileFailed, LoadOptions, load_member
+from edx_schema.services.tables import table_spec
+
+pytestmark = pytest.mark.django_db
+
+SUFFIX = "-prod-analytics.sql"
+# Every column of course keys or usage keys in the loaded tables, with its kind.
+KEY_COLUMNS = [
+    ("student_courseenrollment", "course_id", "course"),
+    ("student_anonymoususerid", "course_id", "course"),
+    ("user_api_usercoursetag", "course_id", "course"),
+    ("courseware_studentmodule", "course_id", "course"),
+    ("courseware_studentmodule", "module_id", "usage"),
+    ("certificates_generatedcertificate", "course_id", "course"),
+    ("grades_persistentcoursegrade", "course_id", "course"),
+    ("grades_persistentsubsectiongrade", "course_id", "course"),
+    ("grades_persistentsubsectiongrade", "usage_key", "usage"),
+    ("submissions_studentitem", "course_id", "course"),  # a plain CharField of course keys
+]
+TRUNCATED = {"course": "course-v1:Org+X", "usage": "block-v1:Org+X+1+type@problem"}
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> Path:
+    built = build_package(
+        spec=PackageSpec(learners=8, problems=4, courses=1), output=tmp_path_factory.mktemp("p")
+    )
+    return built.path
+
+
+def member(package: Path, table: str) -> Path:
+    (path,) = package.rglob(f"*-{table}{SUFFIX}")
+    return path
+
+
+def load(table: str, data: bytes, **options):
+    @contextmanager
+    def open_stream():
+        yield io.BufferedReader(io.BytesIO(data))
+
+    return load_member(
+        open_stream=open_stream, spec=table_spec(table), label=f"{table}.sql", options=LoadOptions(**options)
+    )
+
+
+def with_column(data: bytes, column: str, change) -> bytes:
+    """``data`` with ``change(header name or value, is_header)`` applied to one column of every line."""
+    lines = data.decode().split("\n")
+    position = lines[0].split("\t").index(column)
+    changed = []
+    for number, line in enumerate(lines):
+        if line:
+            fields = line.split("\t")
+            fields[position : position + 1] = change(fields[position], number == 0)
+            line = "\t".join(fields)
+        changed.append(line)
+    return "\n".join(changed).encode()
+
+
+def test_the_key_columns_are_every_opaque_key_field_and_every_course_id():
+    found = set()
+    for table in LOADED_TABLES:
+        for name, f in table_spec(table).fields.items():
+            if isinstance(f, OpaqueKeyField) or name == "course_id":
+                found.add((table, name))
+    assert found == {(table, column) for table, column, _kind in KEY_COLUMNS}
+
+
+@pytest.mark.parametrize(("table", "column", "kind"), KEY_COLUMNS)
+@pytest.mark.parametrize("how", ["renamed", "dropped"])
+def test_a_header_without_a_key_column_fails_the_file_on_line_1(package, table, column, kind, how):
+    original = member(package, table).read_bytes()
+    if how == "renamed":
+        data = with_column(original, column, lambda text, header: [text.upper() if header else text])
+    else:
+        data = with_column(original, column, lambda text, header: [])
+    with pytest.raises(FormatError) as error:
+        load(table, data)
+    assert (error.value.file, error.value.line) == (f"{table}.sql", 1)
+    assert f"the header lacks column {column}, which {table} requires" in error.value.message
+    if how == "renamed":
+        assert error.value.message.endswith(f"the header has unknown column(s) {column.upper()}")
+    assert not table_spec(table).model.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "kind", "value"),
+    [
+        (table, column, kind, value)
+        for table, column, kind in KEY_COLUMNS
+        for value in ("", TRUNCATED[kind])
+        # An empty course_id there is a site-wide anonymous id, a good value.
+        if (table, value) != ("student_anonymoususerid", "")
+    ],
+)
+def test_an_empty_or_truncated_key_is_an_error_naming_line_column_and_value(
+    package, table, column, kind, value
+):
+    data = with_column(
+        member(package, table).read_bytes(), column, lambda text, header: [text if header else value]
+    )
+    with pytest.raises(FileFailed) as error:
+        load(table, data)
+    assert str(error.value) == (
+        f"{table}.sql, line 2, column {column}: not a valid {kind} key in either the old or the new format "
+        f"(value: {value!r})"
+    )
+    assert not table_spec(table).model.objects.exists()
+
+
+@pytest.mark.parametrize("kept", [f"UniversityX-CS-101x-3T2024-courseware_studentmodule{SUFFIX}", None])
+def test_bad_course_keys_fail_their_members_only(tmp_path, kept):
+    # The documents' course comes from the first row of a table member: one whose course_id is
+    # not a key is passed over (its own load reports it) for one that has a key, if any.
+    built = build_package(spec=PackageSpec(learners=4, problems=4, courses=1), output=tmp_path)
+    changed = set()
+    for path in built.path.rglob(f"*{SUFFIX}"):
+        if "course_id" in path.read_text().partition("\n")[0].split("\t") and path.name != kept:
+            path.write_bytes(
+                with_column(path.read_bytes(), "course_id", lambda t, header: [t if header else "True"])
+            )
+            changed.add(path.name)
+    summary = import_packages(paths=[built.path], options=ImportOptions())
+    results = {Path(r.member).name: r for r in summary.results}
+    assert len(changed) == (7 if kept else 8)
+    for name in changed:
+        assert results[name].status == FAILED
+        assert "line 2, column course_id: not a valid course key" in results[name].message
+    if kept:
+        assert results[kept].status == LOADED
+    for kind in ("course_structure-prod-analytics.json", "prod.mongo", "course-prod-analytics.xml.tar.gz"):
+        (result,) = [r for name, r in results.items() if name.endswith(kind)]
+        if kept or kind != "course-prod-analytics.xml.tar.gz":
+            assert result.status == LOADED, result.message
+        else:  # the OLX export names no course itself: a clear failure of that member
+            assert result.status == FAILED
+            assert "cannot tell which course this export is for" in result.message
+    assert CourseBlock.objects.exists()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every loaded table's rows, without the ids the database numbers itself."""
+    tables = {}
+    with connection.cursor() as cursor:
+        for table in LOADED_TABLES:
+            spec = table_spec(table)
+            numbered = spec.key != (spec.model._meta.pk.column,)
+            columns = [f.column for f in spec.model._meta.concrete_fields if not (numbered and f.primary_key)]
+            quoted = ", ".join(map(connection.ops.quote_name, columns))
+            order = ", ".join(map(connection.ops.quote_name, spec.key))
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)} ORDER BY {order}")
+            tables[table] = cursor.fetchall()
+    return tables
+
+
+def empty_loaded_tables() -> None:
+    for table in reversed(LOADED_TABLES):
+        table_spec(table).model.objects.all().delete()
+    ImportRecord.objects.all().delete()
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["read whole", "parsed in a helper process"])
+def test_a_crlf_package_loads_exactly_as_its_lf_original(package, tmp_path, monkeypatch, helper):
+    if helper:  # on SQLite, big members are parsed in a forked helper, in runs of CHUNK_BYTES
+        monkeypatch.setattr(loader, "PARSE_IN_HELPER_BYTES", 0)
+        monkeypatch.setattr(loader, "CHUNK_BYTES", 700)
+    lf = tmp_path / package.name
+    shutil.copytree(package, lf)
+    # Values with CRs and escapes, in the last column, where a CR of a CRLF line break ends up.
+    profile = member(lf, "auth_userprofile")
+    lines = profile.read_text().split("\n")
+    header = lines[0].split("\t")
+    for number in range(1, len(lines) - 1):
+        fields = lines[number].split("\t")
+        fields[header.index("goals")] = "a\\r\\nb \\\\ c\\tCR at the end\\r"
+        lines[number] = "\t".join([*fields[:-1], fields[-1] or "last"])
+    profile.write_text("\n".join(lines))
+    assert import_packages(paths=[lf], options=ImportOptions()).ok
+    loaded = snapshot()
+    assert all(len(rows) > 0 for table, rows in loaded.items() if table != "user_api_usercoursetag")
+    empty_loaded_tables()
+    crlf = tmp_path / "crlf" / package.name
+    shutil.copytree(lf, crlf)
+    for path in crlf.rglob(f"*{SUFFIX}"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    summary = import_packages(paths=[crlf], options=ImportOptions(force=True))
+    assert summary.ok, [r.message for r in summary.results if r.message]
+    assert snapshot() == loaded
