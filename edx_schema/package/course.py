@@ -52,6 +52,8 @@ MAX_POLICY_BYTES = 1 << 20
 #: All the grading_policy.json files an export may hold, together (read before the one that
 #: counts is known).
 MAX_POLICIES_BYTES = 16 << 20
+#: course.xml and grading_policy.json files an export may hold (a real one: one of each).
+MAX_POLICY_FILES = 1_000
 #: A tar header (long name, pax attributes) at most: tarfile reads one whole into memory.
 MAX_TAR_HEADER_BYTES = 1 << 20
 #: How much of course.xml is read to find its root element's ``url_name``.
@@ -86,11 +88,11 @@ class Block:
 
 
 class _Invalid(Exception):
-    """A value of the wrong type in a block, at a JSON path; the reader adds file and line."""
+    """A value of the wrong type in a block, at ``steps`` inside it; the reader adds the rest."""
 
-    def __init__(self, path: str, message: str, value: Any) -> None:
+    def __init__(self, steps: tuple[str | int, ...], message: str, value: Any) -> None:
         super().__init__(message)
-        self.path, self.message, self.value = path, message, value
+        self.steps, self.message, self.value = steps, message, value
 
 
 def weight_of(value: Any) -> float | None:
@@ -111,17 +113,17 @@ def weight_of(value: Any) -> float | None:
     return weight
 
 
-def _setting_text(value: Any, name: str, path: str) -> str | None:
+def _setting_text(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         text = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
         text = str(value)
     else:
-        raise _Invalid(json_path(path, name), f"{name} is text", excerpt(value))
+        raise _Invalid(("metadata", name), f"{name} is text", excerpt(value))
     return text[: _TEXT_LENGTHS[name]] if text is not None else None
 
 
-def _graded(value: Any, path: str) -> bool | None:
+def _graded(value: Any) -> bool | None:
     """``graded`` as XBlock's Boolean field reads it: a boolean, "true"/"false", or a number."""
     if value is None or isinstance(value, bool):
         return value
@@ -129,51 +131,48 @@ def _graded(value: Any, path: str) -> bool | None:
         return value.lower() == "true"
     if isinstance(value, int | float):
         return bool(value)
-    raise _Invalid(json_path(path, "graded"), "graded is true or false", excerpt(value))
+    raise _Invalid(("metadata", "graded"), "graded is true or false", excerpt(value))
 
 
-def _settings(metadata: dict[str, Any], path: str) -> tuple[str, dict[str, Any]]:
+def _settings(metadata: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """A block's display name and the settings its children inherit, checked for their types.
 
     Text comes cut to the length its column stores.
     """
-    path = json_path(path, "metadata")
     own: dict[str, Any] = {}
     for name in _INHERITED:
         if name in metadata:
             value = metadata[name]
-            own[name] = _graded(value, path) if name == "graded" else _setting_text(value, name, path)
+            own[name] = _graded(value) if name == "graded" else _setting_text(value, name)
     try:
         weight_of(metadata.get("weight"))
     except ValueError as error:
-        raise _Invalid(json_path(path, "weight"), str(error), excerpt(metadata.get("weight"))) from None
-    return _setting_text(metadata.get("display_name"), "display_name", path) or "", own
+        raise _Invalid(("metadata", "weight"), str(error), excerpt(metadata.get("weight"))) from None
+    return _setting_text(metadata.get("display_name"), "display_name") or "", own
 
 
-def _parts(block: Any, path: str) -> tuple[str, list[str], dict[str, Any]]:
+def _parts(block: Any) -> tuple[str, list[str], dict[str, Any]]:
     """A block's category, children and metadata, checked for their types (missing: empty)."""
     if not isinstance(block, dict):
-        raise _Invalid(path, "a block is a JSON object with category, children and metadata", excerpt(block))
+        raise _Invalid((), "a block is a JSON object with category, children and metadata", excerpt(block))
     category = block.get("category")
     if category is None:
         category = ""
     elif not isinstance(category, str):
-        raise _Invalid(json_path(path, "category"), "category is text", excerpt(category))
+        raise _Invalid(("category",), "category is text", excerpt(category))
     children = block.get("children")
     if children is None:
         children = []
     elif not isinstance(children, list):
-        raise _Invalid(json_path(path, "children"), "children is a list of usage keys", excerpt(children))
+        raise _Invalid(("children",), "children is a list of usage keys", excerpt(children))
     for index, child in enumerate(children):
         if not isinstance(child, str):
-            raise _Invalid(
-                json_path(json_path(path, "children"), index), "a child is a usage key", excerpt(child)
-            )
+            raise _Invalid(("children", index), "a child is a usage key", excerpt(child))
     metadata = block.get("metadata")
     if metadata is None:
         metadata = {}
     elif not isinstance(metadata, dict):
-        raise _Invalid(json_path(path, "metadata"), "metadata is a JSON object", excerpt(metadata))
+        raise _Invalid(("metadata",), "metadata is a JSON object", excerpt(metadata))
     return category, children, metadata
 
 
@@ -334,7 +333,7 @@ class Outline(Sequence[Block]):
             parent=self._names[self._order[parent]] if parent >= 0 else None,
             position=position,
             depth=self._depths[position],
-            display_name=_settings(metadata, "$")[0],
+            display_name=_settings(metadata)[0],
             metadata=metadata,
             inherited=inherited,
         )
@@ -355,7 +354,7 @@ class Outline(Sequence[Block]):
             while self._parents[path[-1]] >= 0:
                 path.append(self._parents[path[-1]])
             for step in reversed(path):
-                inherited = {**inherited, **_settings(self._record(step)[1], "$")[1]}
+                inherited = {**inherited, **_settings(self._record(step)[1])[1]}
         return self._block(position, *self._record(position), inherited)
 
     def __iter__(self) -> Iterator[Block]:
@@ -365,7 +364,7 @@ class Outline(Sequence[Block]):
             if position < self._reached:
                 depth = self._depths[position]
                 del inherited[depth:]
-                own = _settings(metadata, "$")[1]
+                own = _settings(metadata)[1]
                 above = inherited[-1] if inherited else {}
                 inherited.append({**above, **own} if own else above)
                 yield self._block(position, category, metadata, dict(inherited[-1]))
@@ -399,7 +398,7 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
     lines = array("q")  # per id: the line its block starts on
     children: list[array | None] = []
     roots: list[int] = []
-    references = 0
+    references = spilled = 0
     spill = tempfile.TemporaryFile()  # noqa: SIM115 - owned by the Outline returned
 
     def id_of(key: str, line: int) -> int:
@@ -422,24 +421,27 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
 
     try:
         for key, line, block in _members(_Window(stream, label=label, size=MAX_BLOCK_CHARS)):
-            path = json_path("$", key)
             try:
                 check_key(key)
             except ValueError as error:
                 raise FormatError(
-                    f"the block's id is {error}", file=label, line=line, path=path, value=key
+                    f"the block's id is {error}", file=label, line=line, path=json_path("$", key), value=key
                 ) from None
             try:
-                category, kids, metadata = _parts(block, path)
-                _settings(metadata, path)
+                category, kids, metadata = _parts(block)
+                _settings(metadata)
             except _Invalid as error:
+                where = json_path("$", key, *error.steps)
                 raise FormatError(
-                    error.message, file=label, line=line, path=error.path, value=error.value
+                    error.message, file=label, line=line, path=where, value=error.value
                 ) from None
             node = id_of(key, line)
             if spans[2 * node] >= 0:
                 raise FormatError(
-                    f"the block appears twice (first on line {lines[node]})", file=label, line=line, path=path
+                    f"the block appears twice (first on line {lines[node]})",
+                    file=label,
+                    line=line,
+                    path=json_path("$", key),
                 )
             references += len(kids)
             if references > MAX_CHILDREN:
@@ -447,13 +449,13 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
                     f"more than {MAX_CHILDREN:,} children in all, the limit for a course structure",
                     file=label,
                     line=line,
-                    path=path,
+                    path=json_path("$", key),
                 )
             # A child longer than a key's column cannot name a block: skipped like one naming none.
             children[node] = array("l", (id_of(kid, line) for kid in kids if len(kid) <= 255))
             record = json.dumps([category, metadata], ensure_ascii=False).encode("utf-8")
-            spans[2 * node], spans[2 * node + 1] = spill.seek(0, 2), len(record)
-            spill.write(record)
+            spans[2 * node], spans[2 * node + 1] = spilled, len(record)
+            spilled += spill.write(record)
             lines[node] = line
             if category == "course":
                 roots.append(node)
@@ -636,8 +638,10 @@ def read_grading_policy(stream: BinaryIO, *, label: str) -> str | None:
                 handle = archive.extractfile(member)
                 if handle is None:
                     continue
-                if len(urls) + len(policies) >= 1_000:
-                    raise PackageError("more than 1,000 course.xml and grading_policy.json files, the limit")
+                if len(urls) + len(policies) >= MAX_POLICY_FILES:
+                    raise PackageError(
+                        f"more than {MAX_POLICY_FILES:,} course.xml and grading_policy.json files, the limit"
+                    )
                 if name == "course.xml":
                     urls[path] = _url_name(handle.read(_COURSE_XML_HEAD))
                     continue

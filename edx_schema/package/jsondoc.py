@@ -56,13 +56,16 @@ def nesting(text: str) -> int:
     return max(accumulate(map(_STEP, brackets)), default=0)
 
 
-def json_path(path: str, step: str | int) -> str:
-    """``path`` one step further: ``.name``, ``["other key"]`` or ``[3]``; long keys are shortened."""
-    if isinstance(step, int):
-        return f"{path}[{step}]"
-    if _NAME.fullmatch(step) and len(step) <= 60:
-        return f"{path}.{step}"
-    return f"{path}[{json.dumps(step if len(step) <= 60 else step[:57] + '...')}]"
+def json_path(path: str, *steps: str | int) -> str:
+    """``path`` some steps further: ``.name``, ``["other key"]`` or ``[3]``; long keys are shortened."""
+    for step in steps:
+        if isinstance(step, int):
+            path = f"{path}[{step}]"
+        elif _NAME.fullmatch(step) and len(step) <= 60:
+            path = f"{path}.{step}"
+        else:
+            path = f"{path}[{json.dumps(step if len(step) <= 60 else step[:57] + '...')}]"
+    return path
 
 
 def excerpt(value: Any) -> str:
