@@ -10,6 +10,7 @@ import pytest
 from edx_schema.errors import FormatError, PackageError
 from edx_schema.package import course
 from edx_schema.package.course import read_course_structure, read_grading_policy
+from tests.package.memory import peak_megabytes
 
 
 def key(category: str, name: str) -> str:
@@ -317,8 +318,95 @@ def test_a_broken_or_inflated_archive_is_refused():
             read_grading_policy(io.BytesIO(buffer.getvalue()), label="x")
     many = olx({f"t{n}/grading_policy.json": "{}" for n in range(6)})
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(course, "MAX_POLICY_FILES", 5)
+        with pytest.raises(PackageError, match=r"x: more than 5 course\.xml and grading_policy\.json files"):
+            read_grading_policy(many, label="x")
+    many.seek(0)
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(course, "MAX_POLICIES_BYTES", 10)
         with pytest.raises(
             PackageError, match=r"x: more than 10 bytes of grading_policy\.json files, the limit"
         ):
             read_grading_policy(many, label="x")
+
+
+def test_memory_stays_bounded_whatever_the_structure_holds():
+    # Read whole, a 30 MB structure took about 250 MB; inflated ones (a block without end,
+    # whitespace padding, brackets) took gigabytes. Streamed, the peak stays well under 100 MB.
+    peak, output = peak_megabytes(
+        """
+        import json
+        from edx_schema.errors import FormatError
+        from edx_schema.package.course import read_course_structure
+
+        def key(kind, number):
+            return f"block-v1:UniversityX+CS-101x+3T2024+type@{kind}+block@{number:032x}"
+
+        def structure(chapters, problems, padding=0):
+            yield b"{"
+            for chapter in range(chapters):
+                names = [key("problem", chapter * problems + n) for n in range(problems)]
+                for name in names:
+                    metadata = {"display_name": name[-6:], "weight": 1.0, "markdown": "x" * 400}
+                    block = {name: {"category": "problem", "metadata": metadata}}
+                    yield json.dumps(block, indent=2)[1:-2].encode()
+                    yield b","
+                    yield from [b" " * (1 << 20)] * padding
+                chapter_block = {"category": "chapter", "children": names}
+                yield json.dumps({key("chapter", chapter): chapter_block}, indent=2)[1:-2].encode() + b","
+            course = {"category": "course", "children": [key("chapter", n) for n in range(chapters)]}
+            yield json.dumps({key("course", 0): course}, indent=2)[1:].encode()
+
+        blocks = read_course_structure(generated(structure(40, 1_000)), label="x")
+        print(sum(len(block.metadata.get("markdown", "")) for block in blocks), len(blocks))
+        padded = read_course_structure(generated(structure(1, 2, padding=100)), label="x")
+        print(len(padded))
+        for start, endless in ((b'{"a": {"metadata": "', b"x"), (b'{"a": ', b"[")):
+            try:
+                read_course_structure(generated([start] + [endless * (1 << 20)] * 200), label="x")
+            except FormatError as error:
+                print(error.message)
+        """
+    )
+    assert output.splitlines() == [
+        "16000000 40041",
+        "4",
+        "a block longer than 1,048,576 characters of JSON, the limit for one block",
+        "JSON nested deeper than 32 levels, the limit for a JSON document",
+    ]
+    assert peak < 100
+
+
+def test_memory_stays_bounded_whatever_the_export_holds():
+    # A 200 MB grading_policy.json, and a bzip2 export whose every chunk inflates to 200 MB.
+    peak, output = peak_megabytes(
+        """
+        import bz2, io, tarfile, zlib
+        from edx_schema.errors import PackageError
+        from edx_schema.package.course import read_grading_policy
+
+        def member(name, size):
+            info = tarfile.TarInfo(name)
+            info.size = size
+            return info.tobuf()
+
+        def export(compressor, name, size):
+            yield compressor.compress(member("t/course.xml", 0))
+            yield compressor.compress(member(name, size))
+            block = b" " * (1 << 20)
+            for _ in range(size >> 20):
+                yield compressor.compress(block)
+            yield compressor.compress(bytes(1024)) + compressor.flush()
+
+        for compressor, name in (
+            (zlib.compressobj(1, zlib.DEFLATED, 31), "t/grading_policy.json"),
+            (bz2.BZ2Compressor(), "t/big.xml"),
+        ):
+            try:
+                print(read_grading_policy(generated(export(compressor, name, 200 << 20)), label="x"))
+            except PackageError as error:
+                print(error.message if hasattr(error, "message") else error)
+        """
+    )
+    assert output.splitlines() == ["larger than 1,048,576 bytes, the limit for a grading policy", "None"]
+    assert peak < 100

@@ -9,6 +9,7 @@ import pytest
 from edx_schema.errors import FormatError
 from edx_schema.package import forum
 from edx_schema.package.forum import read_posts
+from tests.package.memory import peak_megabytes
 
 UTC = dt.UTC
 
@@ -167,3 +168,33 @@ def test_a_line_longer_than_the_limit_is_refused_without_reading_it_all(monkeypa
     # Millions of blank lines are only counted.
     (post,) = read_posts(io.BytesIO(b"\n" * 2_000_000 + b"\r\n" + line()), label="f.mongo")
     assert post.line == 2_000_002
+
+
+def test_memory_stays_bounded_whatever_the_dump_holds():
+    # A 200 MB line is refused at the line limit; 30 MB of posts and millions of blank lines
+    # are streamed. The peak stays well under 100 MB.
+    peak, output = peak_megabytes(
+        """
+        import json
+        from edx_schema.errors import FormatError
+        from edx_schema.package.forum import read_posts
+
+        def posts(count):
+            for number in range(count):
+                post = {"_id": {"$oid": f"{number:024x}"}, "course_id": "a/b/c", "body": "x" * 1_000}
+                yield json.dumps(post).encode() + b"\\n"
+            yield b"\\n" * 5_000_000
+
+        print(sum(len(post.body) for post in read_posts(generated(posts(30_000)), label="f")))
+        try:
+            list(read_posts(generated([b'{"body": "'] + [b"x" * (1 << 20)] * 200), label="f"))
+        except FormatError as error:
+            print(error)
+        """
+    )
+    assert output.splitlines() == [
+        "30000000",
+        "f, line 1: a line longer than 4,194,304 bytes, the limit for one post "
+        '(value: \'{"body": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\')',
+    ]
+    assert peak < 100
