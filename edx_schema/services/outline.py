@@ -145,32 +145,38 @@ def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
     read and written a batch at a time, so an outline read as a stream stays one.
     """
     saved = Saved()
-    keys: set[str] = set()
     with transaction.atomic():
+        # Stored blocks by key, as strings: parsing each key (which a query on usage_key or a
+        # model instance would do) costs seconds for a large course. What is left at the end
+        # is no longer in the course.
+        stored = dict(
+            CourseBlock.objects.filter(course_id=course_id)
+            .values_list(key_text(), "pk")
+            .iterator(chunk_size=2_000)
+        )
         for batch in batches(blocks, size=lambda block: len(json.dumps(block.metadata))):
             wanted = {block.usage_key: _values(block) for block in batch}
-            keys.update(wanted)
-            existing = {
-                str(row.usage_key): row
-                for row in CourseBlock.objects.filter(course_id=course_id, usage_key__in=list(wanted))
+            pks = {key: stored.pop(key) for key in wanted if key in stored}
+            current = {
+                pk: dict(zip(_BLOCK_FIELDS, values, strict=True))
+                for pk, *values in CourseBlock.objects.filter(pk__in=list(pks.values())).values_list(
+                    "pk", *_BLOCK_FIELDS
+                )
             }
             new, changed = [], []
             for key, values in wanted.items():
-                row = existing.get(key)
-                if row is None:
+                pk = pks.get(key)
+                if pk is None:
                     new.append(CourseBlock(course_id=course_id, usage_key=key, **values))
-                elif any(getattr(row, name) != value for name, value in values.items()):
-                    for name, value in values.items():
-                        setattr(row, name, value)
-                    changed.append(row)
+                elif current[pk] != values:
+                    changed.append(CourseBlock(pk=pk, **values))
                 else:
                     saved.unchanged += 1
             CourseBlock.objects.bulk_create(new)
             CourseBlock.objects.bulk_update(changed, _BLOCK_FIELDS)
             saved.inserted += len(new)
             saved.updated += len(changed)
-        stored = CourseBlock.objects.filter(course_id=course_id).values_list("pk", key_text())
-        removed = iter([pk for pk, key in stored.iterator(chunk_size=2_000) if key not in keys])
+        removed = iter(stored.values())
         while chunk := list(islice(removed, 1_000)):
             saved.deleted += CourseBlock.objects.filter(pk__in=chunk).delete()[0]
     return saved
