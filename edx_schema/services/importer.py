@@ -469,11 +469,11 @@ def _course_of_root(usage_key: str, *, label: str) -> str:
     """The course key of a course block's usage key (legacy i4x keys carry the run as block id)."""
     try:
         key = UsageKey.from_string(usage_key)
+        course = key.course_key
+        if getattr(course, "run", None) is None:  # i4x://O/C/course/R:x gives no run R:x
+            course = course.replace(run=key.block_id)
     except InvalidKeyError:
-        raise PackageError(f"{label}: the course block's key {usage_key!r} is not a usage key") from None
-    course = key.course_key
-    if getattr(course, "run", None) is None:
-        course = course.replace(run=key.block_id)
+        raise PackageError(f"{label}: the course block's key {usage_key!r} gives no course key") from None
     return str(course)
 
 

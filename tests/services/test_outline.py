@@ -9,6 +9,7 @@ from edx_schema.errors import GradingPolicyError
 from edx_schema.models import CourseBlock, GradingPolicy
 from edx_schema.package.course import read_course_structure
 from edx_schema.services import outline
+from edx_schema.services.importer import ImportOptions, import_packages
 from edx_schema.services.outline import (
     outline_possibles,
     save_grading_policy,
@@ -147,3 +148,17 @@ def test_a_policy_nested_to_the_limit_is_stored():
         deep = [deep]
     save_grading_policy(course_id=COURSE, text=policy(notes=deep, min_count=1_000), source="p.json")
     assert GradingPolicy.objects.get(course_id=COURSE).grader[0]["notes"] == deep
+
+
+def test_a_course_block_whose_key_gives_no_course_key_fails_its_member_alone(tmp_path):
+    # i4x://O/C/course/R:x is a usage key, but R:x is no course run.
+    folder = tmp_path / "universityx-2024-11-17"
+    folder.mkdir()
+    member = "UniversityX-CS-101x-3T2024-course_structure-prod-analytics.json"
+    (folder / member).write_text(json.dumps({"i4x://O/C/course/R:x": {"category": "course"}}))
+    results = {r.member: r for r in import_packages(paths=[folder], options=ImportOptions()).results}
+    assert (results[member].status, results[member].message) == (
+        "failed",
+        f"universityx-2024-11-17/{member}: the course block's key 'i4x://O/C/course/R:x' gives no course key",
+    )
+    assert not CourseBlock.objects.exists()
