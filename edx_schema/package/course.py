@@ -36,7 +36,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO, overload
 
 from ..errors import FormatError, PackageError
-from .jsondoc import decode, excerpt, json_path, loads, text_excerpt, utf8_error
+from .jsondoc import decode, excerpt, json_path, loads, syntax, text_excerpt, utf8_error
 from .values import usage_key_parser
 
 #: One block's JSON text, at most (a block holds settings, not content: a few kB in practice).
@@ -254,7 +254,7 @@ class _Window:
                 raise self.error(too_long, path=path) from None
             line, column = self.line_column(error.pos)
             raise FormatError(
-                f"not a course structure JSON file ({error.msg}, column {column})",
+                f"not a course structure JSON file ({syntax(error, column)})",
                 file=self.label,
                 line=line,
                 value=text_excerpt(self.text, max(error.pos - 20, 0)),

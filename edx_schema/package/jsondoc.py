@@ -86,6 +86,11 @@ def excerpt(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def syntax(error: json.JSONDecodeError, column: int) -> str:
+    """What is wrong and where on its line: ``Expecting ',' delimiter at column 8``."""
+    return f"{error.msg.removesuffix(' at')} at column {column}"
+
+
 def text_excerpt(text: str, position: int) -> str:
     """Up to 60 characters of raw ``text`` from ``position``, for an error that has no decoded value."""
     return text[position : position + 60]
@@ -187,7 +192,7 @@ def loads(text: str, *, file: str, line: int | None = None, path: str = "$") -> 
     except json.JSONDecodeError as error:
         at = (line or 1) + error.lineno - 1
         raise FormatError(
-            f"not a JSON document ({error.msg}, column {error.colno})",
+            f"not a JSON document ({syntax(error, error.colno)})",
             file=file,
             line=at,
             value=text_excerpt(text, max(error.pos - 20, 0)),

@@ -158,11 +158,11 @@ def test_json_the_database_cannot_hold_is_refused_naming_the_block():
 def test_malformed_or_truncated_json_names_the_line():
     text = json.dumps(with_course(P, {"category": "problem"}), indent=2).encode()
     assert refusal(text[:-10]).startswith(
-        "x.json, line 9: not a course structure JSON file (Unterminated string starting at, column 17)"
+        "x.json, line 9: not a course structure JSON file (Unterminated string starting at column 17)"
     )
     assert refusal(text + b" {}").startswith("x.json, line 11: text after the end of the course structure")
     assert refusal(text.replace(b'"category": "problem"', b'"category" "problem"')).startswith(
-        "x.json, line 9: not a course structure JSON file (Expecting ':' delimiter, column 16)"
+        "x.json, line 9: not a course structure JSON file (Expecting ':' delimiter at column 16)"
     )
     assert "expected ',' or '}' after a block" in refusal(text.replace(b"},\n", b"}\n", 1))
     duplicate = text.replace(b"{\n", b'{\n  "' + P.encode() + b'": {},\n', 1)

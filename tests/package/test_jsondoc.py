@@ -73,8 +73,8 @@ def test_an_unpaired_surrogate_escape_is_refused_and_a_pair_is_text():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "f.json, line 7: not a JSON document (Expecting value, column 1)"),
-        ('{"a": 1', "f.json, line 7: not a JSON document (Expecting ',' delimiter, column 8)"),
+        ("", "f.json, line 7: not a JSON document (Expecting value at column 1)"),
+        ('{"a": 1', "f.json, line 7: not a JSON document (Expecting ',' delimiter at column 8)"),
         ("[1]\n x", "f.json, line 8: text after the end of the JSON document (value: 'x')"),
     ],
 )
