@@ -244,13 +244,15 @@ class _Window:
 
     def value(self, *, path: str) -> Any:
         """Decode the JSON value at the position, at most MAX_BLOCK_CHARS long, and move past it."""
-        self.ahead(MAX_BLOCK_CHARS + 1)
+        # Past the limit, a little more: an error in the last few characters of the window (within
+        # "false" or "\\u00e9") is the window's end, not the block's.
+        self.ahead(MAX_BLOCK_CHARS + 16)
         too_long = f"a block longer than {MAX_BLOCK_CHARS:,} characters of JSON, the limit for one block"
         try:
             value, end = decode(self.text, self.position, file=self.label, line=self.line, path=path, level=1)
         except json.JSONDecodeError as error:
-            cut_short = error.pos >= len(self.text) - 1 or error.msg.startswith("Unterminated string")
-            if cut_short and not self.eof:  # the window holds MAX_BLOCK_CHARS and it did not end
+            cut_short = error.pos >= len(self.text) - 8 or error.msg.startswith("Unterminated string")
+            if cut_short and not self.eof:  # the window holds the limit and more, and the value goes on
                 raise self.error(too_long, path=path) from None
             line, column = self.line_column(error.pos)
             raise FormatError(

@@ -198,9 +198,21 @@ def test_limits_on_size_are_refused_saying_what_the_limit_is():
     assert f'at $["{P}"]: a block longer than 1,000 characters of JSON, the limit for one block' in refusal(
         long_block, MAX_BLOCK_CHARS=1_000
     )
-    # A block that never ends (an inflated member) is refused at the limit, not read to the end.
+    # A block that never ends (an inflated member) is refused at the limit, not read to the end,
+    # wherever the window's end cuts it (in a string, an escape, a literal, a number).
     endless = b'{"' + P.encode() + b'": {"metadata": {"markdown": "' + b"x" * 5_000
     assert "a block longer than 1,000 characters" in refusal(endless, MAX_BLOCK_CHARS=1_000)
+    for shift in range(8):
+        for item in (b'"\\u00e9"', b"false", b"-1.5e10", b"null"):
+            endless = (
+                b'{"'
+                + P.encode()
+                + b'": {"metadata": {"x'
+                + b"x" * shift
+                + b'": ['
+                + b", ".join([item] * 500)
+            )
+            assert "a block longer than 1,000 characters" in refusal(endless + b", ", MAX_BLOCK_CHARS=1_000)
     many = {COURSE: {"category": "course"}} | {key("html", str(n)): {} for n in range(5)}
     assert "more than 3 usage keys (blocks and the children they name), the limit" in refusal(
         many, MAX_BLOCK_KEYS=3
