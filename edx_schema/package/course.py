@@ -45,6 +45,9 @@ MAX_BLOCK_CHARS = 1 << 20
 MAX_BLOCK_KEYS = 100_000
 #: Child references in a whole structure.
 MAX_CHILDREN = 1_000_000
+#: Categories and settings of all the blocks, as spilled to a temporary file (the largest real
+#: structures hold a few tens of MB): an inflated member must not fill the disk either.
+MAX_SETTINGS_BYTES = 512 << 20
 #: Levels below the course block (course, chapter, sequential, vertical, problem: 4).
 MAX_OUTLINE_DEPTH = 100
 #: A grading_policy.json's size, at most (a real one is about 1 kB).
@@ -391,7 +394,8 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
     that no path reaches are appended at the end, in key order, with no parent and nothing
     inherited. Children that name no block are skipped. A block id that is not a usage key, a
     value of the wrong type, a block longer than MAX_BLOCK_CHARS, more than MAX_BLOCK_KEYS keys,
-    MAX_CHILDREN children or MAX_OUTLINE_DEPTH levels: FormatError naming the block.
+    MAX_CHILDREN children, MAX_SETTINGS_BYTES of settings or MAX_OUTLINE_DEPTH levels:
+    FormatError naming the block.
     """
     check_key = usage_key_parser(max_length=255, nullable=False)
     ids: dict[str, int] = {}  # every usage key seen, as a block or as a child
@@ -456,6 +460,14 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
             # A child longer than a key's column cannot name a block: skipped like one naming none.
             children[node] = array("l", (id_of(kid, line) for kid in kids if len(kid) <= 255))
             record = json.dumps([category, metadata], ensure_ascii=False).encode("utf-8")
+            if spilled + len(record) > MAX_SETTINGS_BYTES:
+                raise FormatError(
+                    f"more than {MAX_SETTINGS_BYTES:,} bytes of block settings, "
+                    "the limit for a course structure",
+                    file=label,
+                    line=line,
+                    path=json_path("$", key),
+                )
             spans[2 * node], spans[2 * node + 1] = spilled, len(record)
             spilled += spill.write(record)
             lines[node] = line

@@ -217,6 +217,9 @@ def test_limits_on_size_are_refused_saying_what_the_limit_is():
     assert "more than 3 usage keys (blocks and the children they name), the limit" in refusal(
         many, MAX_BLOCK_KEYS=3
     )
+    assert f'at $["{P}"]: more than 60 bytes of block settings, the limit for a course structure' in refusal(
+        with_course(P, {"metadata": {"display_name": "x" * 30}}), MAX_SETTINGS_BYTES=60
+    )
     wide = with_course(P, {"children": [key("html", str(n)) for n in range(5)]})
     assert f'at $["{P}"]: more than 4 children in all, the limit for a course structure' in refusal(
         wide, MAX_CHILDREN=4
