@@ -87,7 +87,7 @@ def _date(value: Any, *, where: dict[str, Any], column: str) -> dt.datetime | No
     try:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return dt.datetime.fromtimestamp(raw / 1000, dt.UTC)
-        if isinstance(raw, str) and raw.lstrip("-").isdigit() and len(raw) < 20:
+        if isinstance(raw, str) and raw.lstrip("-").isascii() and raw.lstrip("-").isdigit() and len(raw) < 20:
             return dt.datetime.fromtimestamp(int(raw) / 1000, dt.UTC)
         if isinstance(raw, str):
             parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -118,7 +118,7 @@ def _lines(stream: BinaryIO, *, label: str) -> Iterator[tuple[int, bytes]]:
                 f"a line longer than {MAX_LINE_BYTES:,} bytes, the limit for one post",
                 file=label,
                 line=number,
-                value=line[:40].decode("utf-8", "replace"),
+                value=line[:40].decode("utf-8", "backslashreplace"),
             )
         yield number, line
 

@@ -94,6 +94,7 @@ def line(**fields) -> bytes:
         (line(created_at={"$date": "yesterday"}), "f.mongo, line 2, column created_at: not a date"),
         (line(created_at={"$date": 1e300}), "f.mongo, line 2, column created_at: not a date"),
         (line(created_at={"$date": "9" * 40}), "f.mongo, line 2, column created_at: not a date"),
+        (line(created_at={"$date": "\u0661\u0662\u0663"}), "f.mongo, line 2, column created_at: not a date"),
         (b'{"course_id": "a/b/c"}\n', "f.mongo, line 2: a post without an _id"),
         (b'{"_id": {"$oid": "x"}}\n', "f.mongo, line 2, column course_id: a post without a course_id"),
         (b"\xff\n", "f.mongo, line 2: not UTF-8 text (invalid byte b'\\xff' at byte 0 of the line)"),
