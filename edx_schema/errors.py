@@ -25,7 +25,8 @@ class FormatError(PackageError):
     """A member's text breaks the package format; says where, and which value.
 
     ``line`` is the 1-based physical line where the offending record starts, ``column`` the
-    header name of the offending field (None for whole-record problems).
+    header name of the offending field (None for whole-record problems), ``path`` where in a JSON
+    document the offending value is (``$["block-v1:..."].metadata.weight``).
     """
 
     def __init__(
@@ -36,12 +37,14 @@ class FormatError(PackageError):
         line: int | None = None,
         column: str | None = None,
         value: object = None,
+        path: str | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.line = line
         self.column = column
         self.value = value
+        self.path = path
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -50,6 +53,8 @@ class FormatError(PackageError):
             where += f", line {self.line}"
         if self.column is not None:
             where += f", column {self.column}"
+        if self.path is not None:
+            where += f", at {self.path}"
         text = f"{where}: {self.message}"
         if self.value is not None:
             shown = self.value if len(str(self.value)) <= 80 else f"{str(self.value)[:77]}..."

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
-from itertools import islice
 
 from ..models import ForumPost
 from ..package.forum import Post
-from .outline import Saved
+from .outline import Saved, batches
 
-BATCH = 1_000
 _FIELDS = (
     "post_type",
     "course_id",
@@ -27,14 +24,13 @@ _FIELDS = (
 
 
 def save_posts(*, posts: Iterable[Post]) -> Saved:
-    """Insert new posts and update changed ones, BATCH at a time (a dump can be large).
+    """Insert new posts and update changed ones, a batch at a time (a dump can be large).
 
     A weekly package repeats every post: unchanged ones are counted, not rewritten.
     """
     saved = Saved()
-    posts = iter(posts)
-    while batch := list(islice(posts, BATCH)):
-        wanted = {post.post_id: {name: asdict(post)[name] for name in _FIELDS} for post in batch}
+    for batch in batches(posts, size=lambda post: len(post.body) + len(post.title)):
+        wanted = {post.post_id: {name: getattr(post, name) for name in _FIELDS} for post in batch}
         existing = {row.post_id: row for row in ForumPost.objects.filter(post_id__in=list(wanted))}
         new, changed = [], []
         for post_id, values in wanted.items():

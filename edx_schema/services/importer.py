@@ -521,11 +521,11 @@ def _course_of_root(usage_key: str, *, label: str) -> str:
     """The course key of a course block's usage key (legacy i4x keys carry the run as block id)."""
     try:
         key = UsageKey.from_string(usage_key)
+        course = key.course_key
+        if getattr(course, "run", None) is None:  # i4x://O/C/course/R:x gives no run R:x
+            course = course.replace(run=key.block_id)
     except InvalidKeyError:
-        raise PackageError(f"{label}: the course block's key {usage_key!r} is not a usage key") from None
-    course = key.course_key
-    if getattr(course, "run", None) is None:
-        course = course.replace(run=key.block_id)
+        raise PackageError(f"{label}: the course block's key {usage_key!r} gives no course key") from None
     return str(course)
 
 
@@ -534,16 +534,17 @@ def _load_document(open_stream, member: Member, label: str, course: str | None) 
     counts = LoadCounts()
     with open_stream() as stream:
         if member.name.kind == "forum":
-            courses_seen: set[str] = set()
+            least: list[str] = []  # the least course id seen (a set of them grows with the dump)
 
             def counted(posts):
                 for post in posts:
                     counts.read += 1
-                    courses_seen.add(post.course_id)
+                    if not least or post.course_id < least[0]:
+                        least[:] = [post.course_id]
                     yield post
 
             saved = save_posts(posts=counted(read_posts(stream, label=label)))
-            course = course or (min(courses_seen) if courses_seen else None)
+            course = course or (least[0] if least else None)
         elif member.name.kind == "course_structure":
             blocks = read_course_structure(stream, label=label)
             course = _course_of_root(blocks[0].usage_key, label=label)

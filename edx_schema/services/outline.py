@@ -12,17 +12,24 @@ cannot score points and is left out, as the LMS leaves out subsections with noth
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Max
 from django.db.models.functions import Cast
 
-from ..errors import GradingPolicyError
+from ..errors import FormatError, GradingPolicyError
 from ..grading import course_grade, grading_policy_hash, merge_policy
 from ..models import CourseBlock, GradingPolicy, PersistentSubsectionGrade
-from ..package.course import Block
+from ..package.course import Block, weight_of
+from ..package.jsondoc import excerpt, loads
+
+#: Characters of text written in one statement, at most (see :func:`batches`).
+BATCH_CHARS = 4 << 20
 
 _BLOCK_FIELDS = (
     "category",
@@ -88,63 +95,131 @@ def _text(value: Any) -> str:
 
 def _weight(value: Any) -> float | None:
     try:
-        return None if value is None or isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
+        return weight_of(value)
+    except ValueError:  # a block built by hand; the course structure reader refuses these
         return None
 
 
-def save_outline(*, course_id: str, blocks: list[Block]) -> Saved:
+T = TypeVar("T")
+
+
+def batches(items: Iterable[T], *, size: Callable[[T], int], count: int = 1_000) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``count``, holding at most BATCH_CHARS as ``size`` counts.
+
+    One statement writes a batch: its text must fit MariaDB's max_allowed_packet (16 MB by
+    default), which a thousand blocks or posts of up to 1 MB or 4 MB each would not.
+    """
+    batch: list[T] = []
+    chars = 0
+    for item in items:
+        measure = size(item)
+        if batch and (len(batch) >= count or chars + measure > BATCH_CHARS):
+            yield batch
+            batch, chars = [], 0
+        batch.append(item)
+        chars += measure
+    if batch:
+        yield batch
+
+
+def _values(block: Block) -> dict[str, Any]:
+    return {
+        "category": block.category[:255],
+        "parent": block.parent or "",
+        "position": block.position,
+        "depth": block.depth,
+        "display_name": block.display_name[:255],
+        "format": _text(block.format)[:255],
+        "graded": block.graded,
+        "weight": _weight(block.metadata.get("weight")),
+        "start": _text(block.inherited.get("start"))[:64],
+        "due": _text(block.inherited.get("due"))[:64],
+        "metadata": block.metadata,
+    }
+
+
+def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
     """Replace the course's outline with ``blocks``: the structure is a snapshot of the course.
 
-    Blocks no longer in the course are removed; unchanged ones are not rewritten.
+    Blocks no longer in the course are removed; unchanged ones are not rewritten. Blocks are
+    read and written a batch at a time, so an outline read as a stream stays one.
     """
     saved = Saved()
-    wanted = {
-        block.usage_key: {
-            "category": block.category[:255],
-            "parent": block.parent or "",
-            "position": block.position,
-            "depth": block.depth,
-            "display_name": block.display_name[:255],
-            "format": _text(block.format)[:255],
-            "graded": block.graded,
-            "weight": _weight(block.metadata.get("weight")),
-            "start": _text(block.inherited.get("start"))[:64],
-            "due": _text(block.inherited.get("due"))[:64],
-            "metadata": block.metadata,
-        }
-        for block in blocks
-    }
     with transaction.atomic():
-        existing = {str(row.usage_key): row for row in CourseBlock.objects.filter(course_id=course_id)}
-        removed = [row.pk for key, row in existing.items() if key not in wanted]
-        if removed:
-            saved.deleted = CourseBlock.objects.filter(pk__in=removed).delete()[0]
-        new, changed = [], []
-        for key, values in wanted.items():
-            row = existing.get(key)
-            if row is None:
-                new.append(CourseBlock(course_id=course_id, usage_key=key, **values))
-            elif any(getattr(row, name) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                changed.append(row)
-            else:
-                saved.unchanged += 1
-        CourseBlock.objects.bulk_create(new, batch_size=1000)
-        CourseBlock.objects.bulk_update(changed, _BLOCK_FIELDS, batch_size=1000)
-    saved.inserted, saved.updated = len(new), len(changed)
+        # Stored blocks by key, as strings: parsing each key (which a query on usage_key or a
+        # model instance would do) costs seconds for a large course. What is left at the end
+        # is no longer in the course.
+        stored = dict(
+            CourseBlock.objects.filter(course_id=course_id)
+            .values_list(key_text(), "pk")
+            .iterator(chunk_size=2_000)
+        )
+        for batch in batches(blocks, size=lambda block: len(json.dumps(block.metadata))):
+            wanted = {block.usage_key: _values(block) for block in batch}
+            pks = {key: stored.pop(key) for key in wanted if key in stored}
+            current = {
+                pk: dict(zip(_BLOCK_FIELDS, values, strict=True))
+                for pk, *values in CourseBlock.objects.filter(pk__in=list(pks.values())).values_list(
+                    "pk", *_BLOCK_FIELDS
+                )
+            }
+            new, changed = [], []
+            for key, values in wanted.items():
+                pk = pks.get(key)
+                if pk is None:
+                    new.append(CourseBlock(course_id=course_id, usage_key=key, **values))
+                elif current[pk] != values:
+                    changed.append(CourseBlock(pk=pk, **values))
+                else:
+                    saved.unchanged += 1
+            CourseBlock.objects.bulk_create(new)
+            CourseBlock.objects.bulk_update(changed, _BLOCK_FIELDS)
+            saved.inserted += len(new)
+            saved.updated += len(changed)
+        removed = iter(stored.values())
+        while chunk := list(islice(removed, 1_000)):
+            saved.deleted += CourseBlock.objects.filter(pk__in=chunk).delete()[0]
     return saved
+
+
+#: A GRADER entry's min_count and drop_count, at most: the grader pads with a zero per missing
+#: assignment, so a huge count would take memory for nothing (a course has tens at most).
+_MAX_COUNT = 1_000
+
+
+def _check_graders(data: dict[str, Any], source: str) -> None:
+    """Refuse GRADER entries whose text fields are not text or whose counts are out of range.
+
+    The grader itself checks the rest and names what is wrong.
+    """
+    graders = data.get("GRADER")
+    for index, entry in enumerate(graders if isinstance(graders, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        where = f"{source}: GRADER[{index}]"
+        for name in ("type", "category", "short_label"):
+            if name in entry and not isinstance(entry[name], str):
+                raise GradingPolicyError(f"{where}.{name} is not text: {excerpt(entry[name])}")
+        for name in ("min_count", "drop_count"):
+            try:
+                count = float(entry[name])
+            except (KeyError, TypeError, ValueError):
+                continue  # missing or not a number: the grader says so
+            if not (math.isfinite(count) and 0 <= count <= _MAX_COUNT):
+                raise GradingPolicyError(
+                    f"{where}.{name} is not a count from 0 to {_MAX_COUNT:,}: {excerpt(entry[name])}"
+                )
 
 
 def parse_policy(text: str, *, source: str) -> dict[str, Any]:
     """The merged policy for a grading_policy.json text; GradingPolicyError if it is unusable."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise GradingPolicyError(f"{source}: not valid JSON ({error})") from None
+        data = loads(text, file=source)  # bounded nesting, finite numbers, Unicode: FormatError
+    except FormatError as error:
+        raise GradingPolicyError(f"not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise GradingPolicyError(f"{source}: a grading policy is a JSON object with GRADER and GRADE_CUTOFFS")
+    _check_graders(data, source)
     policy = merge_policy(data)
     try:
         course_grade(policy, [])  # checks every GRADER entry and cutoff
