@@ -31,7 +31,7 @@ def test_a_policy_is_stored_merged_and_hashed(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "line 1: not a JSON document"),
         ("[1, 2]", "a grading policy is a JSON object"),
         ('{"GRADER": [{"type": "Homework", "drop_count": 0}]}', "has no min_count"),
     ],
@@ -49,3 +49,22 @@ def test_bad_arguments(tmp_path):
         call_command("set_grading_policy", "nonsense", str(tmp_path / "x.json"))
     with pytest.raises(CommandError, match="No such file"):
         call_command("set_grading_policy", COURSE, str(tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"GRADE_CUTOFFS": {"A": 0.9}}'.encode("utf-16"), "not UTF-8 text"),
+        (b'{"GRADE_CUTOFFS": {"\xff": 0.9}}', "not UTF-8 text"),
+        (b"[" * 5000 + b"]" * 5000, "nest"),
+        (b" " * (1 << 20) + b"{}", "larger than 1,048,576 bytes, the limit for a grading policy"),
+    ],
+    ids=["utf-16", "stray-byte", "deep", "huge"],
+)
+def test_a_policy_file_that_is_not_small_utf8_json_is_refused(tmp_path, data, message):
+    path = tmp_path / "policy.json"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match=message) as raised:
+        call_command("set_grading_policy", COURSE, str(path))
+    assert str(raised.value).startswith(str(path))
+    assert not GradingPolicy.objects.exists()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.models import GradingPolicy
+from edx_schema.package.course import MAX_POLICY_BYTES, policy_text
 from edx_schema.services.outline import save_grading_policy
 
 
@@ -24,16 +24,12 @@ class Command(EdxSchemaCommand):
     def handle(self, *args, **options):
         course = str(course_key(options["course"], option="COURSE"))
         try:
-            with open(options["file"], encoding="utf-8-sig") as file:
-                text = file.read()
+            with open(options["file"], "rb") as file:
+                data = file.read(MAX_POLICY_BYTES + 1)  # bounded: policy_text refuses anything larger
         except OSError as error:
             raise CommandError(f"{options['file']}: {error.strerror}.") from None
-        except UnicodeDecodeError as error:
-            raise CommandError(f"{options['file']}: not UTF-8 text ({error.reason}).") from None
-        try:
-            saved = save_grading_policy(course_id=course, text=text, source=options["file"])
-        except EdxSchemaError as error:
-            raise CommandError(str(error)) from None
+        text = policy_text(data, file=options["file"])
+        saved = save_grading_policy(course_id=course, text=text, source=options["file"])
         row = GradingPolicy.objects.get(course_id=course)
         if options["verbosity"] >= 1:
             what = "stored" if saved.inserted else "updated" if saved.updated else "unchanged"
