@@ -409,6 +409,24 @@ def bad_field(rng: random.Random, data: bytes, log: Log) -> bytes:
 
 
 @mutator("tsv")
+def clone_record(rng: random.Random, data: bytes, log: Log) -> bytes:
+    """A copy of a record under a new id, its text in another case: a unique-key clash but for the id."""
+    header, rows = _table(data)
+    index = _record(rng, rows)
+    if not rows or len(rows[index]) != len(header):
+        return data
+    clone = list(rows[index])
+    if b"id" in header:
+        at = header.index(b"id")
+        clone[at] = str(int(clone[at]) + 1_000 if clone[at].isdigit() else 99_999).encode()
+    if rng.random() < 0.7:
+        clone = [field.upper() if field not in (b"NULL",) else field for field in clone]
+    rows.insert(index + 1, clone)
+    log(f"record {index + 1} cloned: {b'|'.join(clone)[:80]!r}")
+    return _join(header, rows)
+
+
+@mutator("tsv")
 def odd_backslash(rng: random.Random, data: bytes, log: Log) -> bytes:
     lines = _lines(data)
     at = rng.randrange(len(lines))

@@ -118,6 +118,8 @@ def test_an_import_process_never_prints_a_traceback_nor_outgrows_the_memory_limi
             others=frozenset(prerequisites),
         )
         if problems:
-            failures.append((mutation, [*problems, f"peak memory {outcome.peak_mb:.0f} MB"]))
+            if not any("peak memory" in problem for problem in problems):
+                problems.append(f"(peak memory {outcome.peak_mb:.0f} MB)")
+            failures.append((mutation, problems))
     if failures:
         pytest.fail(report(failures, len(cases)), pytrace=False)
