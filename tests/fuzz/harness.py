@@ -633,7 +633,8 @@ def _indent(text: str) -> str:
 
 
 def _excerpt(text: str, marker: str) -> str:
-    return text[text.index(marker) :][:3_000]
+    """The last traceback in ``text`` (its last lines name the exception)."""
+    return text[text.rindex(marker) :]
 
 
 def report(failures: list[tuple[Mutated, list[str]]], total: int) -> str:
