@@ -14,16 +14,15 @@ Either way memory is bounded by one batch, never by the file.
 from __future__ import annotations
 
 import ctypes
+import functools
 import marshal
 import multiprocessing
 import os
-import queue
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, ClassVar, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection
 
@@ -319,12 +318,7 @@ def _helper_batches(stream: BinaryIO, rows: _Rows) -> Iterator[list[tuple[int, l
     counts = rows.counts
     try:
         while True:
-            try:
-                message = marshal.loads(receiver.recv_bytes())
-            except EOFError:
-                raise FileFailed(
-                    f"{rows.plan.label}: the parsing helper process stopped unexpectedly"
-                ) from None
+            message = marshal.loads(_receive(receiver, helper, rows.plan.label))
             kind = message[0]
             if kind == "rows":
                 _kind, batch, read, bytes_read, rejects = message
@@ -386,8 +380,27 @@ def _parse_chunks(stream: BinaryIO, results: Any, parent_end: Any, rows: _Rows) 
     except Exception as error:  # not the file's fault: still a message, not a traceback
         with suppress(OSError):
             results.send_bytes(
-                marshal.dumps(("error", f"{rows.plan.label}: unexpected error while parsing: {error!r}"))
+                marshal.dumps(("error", str(_member_error(error, rows.plan.label, "parsing the rows"))))
             )
+
+
+def _receive(receiver: Any, helper: Any, label: str) -> bytes:
+    """The helper's next message; FileFailed once it has stopped without sending one.
+
+    Its end of the pipe closes when it exits (or is killed), which ends a wait here; its exit
+    code is checked as well, in case another process inherited that end and keeps it open.
+    """
+    while not receiver.poll(1.0):
+        if helper.exitcode is not None and not receiver.poll(0):
+            break
+    else:
+        try:
+            return receiver.recv_bytes()
+        except (EOFError, OSError):  # gone, or gone in the middle of a message
+            helper.join(timeout=5)
+    raise FileFailed(
+        f"{label}: the parsing helper process stopped unexpectedly (exit code {helper.exitcode})"
+    )
 
 
 def _fixed_mmap_threshold() -> None:
@@ -430,6 +443,188 @@ def _prepare_visible_blocks(plan: _Plan, course_ids: set[str]) -> None:
         hashed, json_value = not_exported_blocks(course_id)
         VisibleBlocks.objects.get_or_create(
             hashed=hashed, defaults={"blocks_json": json_value, "course_id": course_id}
+        )
+
+
+# -- unique indexes other than the key ------------------------------------------------------------
+#
+# Rows are upserted on the table's key (its primary key, or the documented natural key) and on
+# nothing else. Rows apply in line order, and a row is refused, as a row error, if at its turn
+# another row (of another key) already holds its values of another unique index: auth_user's
+# username or email, a studentitem's course, student and item. Both databases decide this the
+# same way, comparing values as MySQL's case-insensitive collations do; on SQLite, whose plain
+# text columns are case-sensitive, a temporary NOCASE copy of such an index stands in for it
+# (see _SqliteFolds; NOCASE folds ASCII letters only, MySQL's collations fold accents too).
+
+
+@dataclass(frozen=True)
+class _Unique:
+    """A unique index of the table other than its key, all of whose columns the file fills."""
+
+    columns: tuple[str, ...]
+    positions: tuple[int, ...]  # in _Plan.all_columns
+    fold: bool  # SQLite: case-sensitive there, so enforced through a NOCASE copy too
+
+
+def _unique_indexes(plan: _Plan) -> list[_Unique]:
+    """The table's other unique indexes that rows of this file can collide on, in a fixed order."""
+    key = set(plan.spec.key)
+    found = []
+    for columns, fold in _table_unique_indexes(connection.vendor, plan.spec.table):
+        if set(columns) == key or not set(columns) <= set(plan.all_columns):
+            continue
+        positions = tuple(plan.all_columns.index(c) for c in columns)
+        found.append(_Unique(columns, positions, fold and not key & set(columns)))
+    return sorted(found, key=lambda u: u.columns)
+
+
+@functools.cache
+def _table_unique_indexes(vendor: str, table: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """``(columns, fold)`` of each unique index of ``table`` but its primary key (the schema is fixed)."""
+    with connection.cursor() as cursor:
+        if vendor != "sqlite":
+            constraints = connection.introspection.get_constraints(cursor, table)
+            return tuple(
+                (tuple(c["columns"]), False)
+                for _name, c in sorted(constraints.items())
+                if c["unique"] and not c["primary_key"] and c["columns"]
+            )
+        cursor.execute(f"PRAGMA table_info({_quote(table)})")
+        text = {name for _cid, name, kind, *_rest in cursor.fetchall() if _text_affinity(kind)}
+        cursor.execute(f"PRAGMA index_list({_quote(table)})")
+        names = sorted(
+            name
+            for _seq, name, unique, origin, partial in cursor.fetchall()
+            if unique and origin != "pk" and not partial
+        )
+        found = []
+        for name in names:
+            cursor.execute(f"PRAGMA index_xinfo({_quote(name)})")
+            columns = [
+                (column, collation) for _n, _cid, column, _desc, collation, key in cursor.fetchall() if key
+            ]
+            if all(column is not None for column, _collation in columns):  # not an expression index
+                fold = any(c in text and collation.upper() == "BINARY" for c, collation in columns)
+                found.append((tuple(c for c, _collation in columns), fold))
+        return tuple(found)
+
+
+def _text_affinity(declared: str) -> bool:
+    """Whether SQLite gives a column of this declared type TEXT affinity (its documented rules)."""
+    declared = declared.upper()
+    return "INT" not in declared and any(word in declared for word in ("CHAR", "CLOB", "TEXT"))
+
+
+def _holder(
+    cursor,
+    plan: _Plan,
+    unique: list[_Unique],
+    row: list[Any],
+    *,
+    mark: str,
+    table_of: Callable[[_Unique], str],
+) -> tuple[_Unique, tuple[Any, ...]] | None:
+    """The first unique index whose values in ``row`` a row of another key holds, with that row's key."""
+    key = plan.spec.key
+    key_values = [row[plan.all_columns.index(k)] for k in key]
+    other = " OR ".join(f"{_quote(k)} <> {mark}" for k in key)
+    for u in unique:
+        values = [row[p] for p in u.positions]
+        if any(value is None for value in values):
+            continue  # NULLs never collide
+        same = " AND ".join(f"{_quote(c)} = {mark}" for c in u.columns)
+        cursor.execute(
+            f"SELECT {', '.join(map(_quote, key))} FROM {table_of(u)} WHERE {same} AND ({other}) LIMIT 1",
+            [*values, *key_values],
+        )
+        found = cursor.fetchone()
+        if found is not None:
+            return u, tuple(found)
+    return None
+
+
+def _conflict(
+    plan: _Plan, line: int, row: list[Any], unique: _Unique, holder: tuple[Any, ...]
+) -> FormatError:
+    """The row error for a row whose values of ``unique`` the row with key ``holder`` holds."""
+    header = dict(zip(plan.columns, (plan.header[p] for p in plan.positions), strict=True))
+    names = [header.get(c, c) for c in unique.columns]
+    values = tuple(row[p] for p in unique.positions)
+    other = ", ".join(f"{k} {v}" for k, v in zip(plan.spec.key, holder, strict=True))
+    return FormatError(
+        f"another row of {plan.spec.table} ({other}) already has this {' and '.join(names)} "
+        "(unique, whatever the letter case)",
+        file=plan.label,
+        line=line,
+        column=", ".join(names),
+        value=values[0] if len(values) == 1 else values,
+    )
+
+
+class _SqliteFolds:
+    """Temporary NOCASE copies of the SQLite unique indexes that MySQL enforces case-insensitively.
+
+    A copy holds each row's key and the index's columns, declared ``COLLATE NOCASE`` and unique,
+    and temporary triggers keep it in step with everything written to the table through this
+    connection: a write whose values collide with another row's, ignoring case, then fails as it
+    would on MySQL. Built once per connection and table (it lives in the connection's temporary
+    schema, and rolls back with the transaction); built again when another connection has
+    committed since (``PRAGMA data_version``).
+    """
+
+    _synced: ClassVar[dict[tuple[int, str], int]] = {}
+
+    @classmethod
+    def prepare(cls, raw, plan: _Plan, unique: list[_Unique]) -> dict[_Unique, str]:
+        """The copy of each folded index of ``unique`` (by quoted name), made current."""
+        cursor = raw.cursor()
+        (version,) = cursor.execute("PRAGMA data_version").fetchone()
+        copies = {}
+        for u in unique:
+            if not u.fold:
+                continue
+            name = f"edx_schema_fold_{plan.spec.table}__{'__'.join(u.columns)}"
+            copies[u] = _quote(name)
+            parts = [name, *(f"{name}_{event}" for event in ("insert", "update", "delete"))]
+            (present,) = cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_temp_master WHERE name IN (?, ?, ?, ?)", parts
+            ).fetchone()
+            if present == len(parts) and cls._synced.get((id(raw), name)) == version:
+                continue
+            cls._build(cursor, plan.spec.table, plan.spec.key, u.columns, name)
+            cls._synced[(id(raw), name)] = version
+        return copies
+
+    @staticmethod
+    def _build(cursor, table: str, key: tuple[str, ...], columns: tuple[str, ...], name: str) -> None:
+        q = _quote
+        copy, both = q(name), [*key, *columns]
+        for event in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS temp.{q(f'{name}_{event}')}")
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{copy}")
+        definitions = [*map(q, key), *(f"{q(c)} COLLATE NOCASE" for c in columns)]
+        cursor.execute(
+            f"CREATE TEMP TABLE {copy} ({', '.join(definitions)}, "
+            f"PRIMARY KEY ({', '.join(map(q, key))}), UNIQUE ({', '.join(map(q, columns))}))"
+        )
+        names = ", ".join(map(q, both))
+        # OR IGNORE: rows that collided before edx-schema checked this keep loading; only new
+        # collisions are refused.
+        cursor.execute(f"INSERT OR IGNORE INTO temp.{copy} ({names}) SELECT {names} FROM main.{q(table)}")
+        new = ", ".join(f"NEW.{q(c)}" for c in both)
+        old_key = " AND ".join(f"{q(k)} = OLD.{q(k)}" for k in key)
+        assignments = ", ".join(f"{q(c)} = NEW.{q(c)}" for c in both)
+        cursor.execute(
+            f"CREATE TEMP TRIGGER {q(f'{name}_insert')} AFTER INSERT ON main.{q(table)} "
+            f"BEGIN INSERT INTO {copy} ({names}) VALUES ({new}); END"
+        )
+        cursor.execute(
+            f"CREATE TEMP TRIGGER {q(f'{name}_update')} AFTER UPDATE OF {names} ON main.{q(table)} "
+            f"BEGIN UPDATE {copy} SET {assignments} WHERE {old_key}; END"
+        )
+        cursor.execute(
+            f"CREATE TEMP TRIGGER {q(f'{name}_delete')} AFTER DELETE ON main.{q(table)} "
+            f"BEGIN DELETE FROM {copy} WHERE {old_key}; END"
         )
 
 
@@ -478,6 +673,9 @@ class _SqliteWriter:
     def run(self, batches: Iterator[list[tuple[int, list[Any]]]]) -> None:
         raw = connection.connection
         cursor = raw.cursor()  # the driver's cursor: Django's per-query wrapping costs too much here
+        self.unique = _unique_indexes(self.plan)
+        self.copies = _SqliteFolds.prepare(raw, self.plan, self.unique)
+        # SQLite lets one connection write at a time: nothing else commits between these counts.
         (before,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
         changed = 0
         written = 0
@@ -495,39 +693,56 @@ class _SqliteWriter:
                 if new:
                     _prepare_visible_blocks(self.plan, new)
                     seen_courses |= new
-            changes = raw.total_changes  # rows inserted or actually updated by this batch alone
-            self._write(cursor, batch)
-            changed += raw.total_changes - changes
-            written += len(batch)
+            batch_changed, batch_written = self._write(cursor, batch)
+            changed += batch_changed
+            written += batch_written
         (after,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
         self.counts.inserted = after - before
         self.counts.updated = changed - self.counts.inserted
         self.counts.unchanged = written - changed
 
-    def _write(self, cursor, batch: list[tuple[int, list[Any]]]) -> None:
+    def _write(self, cursor, batch: list[tuple[int, list[Any]]]) -> tuple[int, int]:
+        """Write the batch; return how many rows it inserted or changed, and how many it stored."""
         cursor.execute("SAVEPOINT edx_schema_batch")
         try:
             cursor.executemany(self.sql, [row for _line, row in batch])
-        except IntegrityError_sqlite as error:
+            # The statements' own changes (rows inserted or actually updated), not the triggers'.
+            changes, written = cursor.rowcount, len(batch)
+        except IntegrityError_sqlite:
             cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_batch")
-            self._write_one_by_one(cursor, batch, error)
+            changes, written = self._write_one_by_one(cursor, batch)
         cursor.execute("RELEASE SAVEPOINT edx_schema_batch")
+        return changes, written
 
-    def _write_one_by_one(self, cursor, batch: list[tuple[int, list[Any]]], error: Exception) -> None:
-        """Find the rows that break a constraint (rare): reject them, write the others."""
+    def _write_one_by_one(self, cursor, batch: list[tuple[int, list[Any]]]) -> tuple[int, int]:
+        """Find the rows that break a constraint (rare): reject them, write the others, in order."""
+        changes = written = 0
         for line, row in batch:
             try:
                 cursor.execute(self.sql, row)
             except IntegrityError_sqlite as row_error:
-                self.rows.reject(
-                    FormatError(
+                conflict = _holder(
+                    cursor,
+                    self.plan,
+                    self.unique,
+                    row,
+                    mark="?",
+                    table_of=lambda u: self.copies.get(u) or self.table,
+                )
+                if conflict is not None:
+                    error = _conflict(self.plan, line, row, *conflict)
+                else:
+                    error = FormatError(
                         f"conflicts with a row already in {self.plan.spec.table} ({row_error})",
                         file=self.plan.label,
                         line=line,
                         value=row[0],
-                    ),
-                    [],
-                )
+                    )
+                self.rows.reject(error, [])
+            else:
+                changes += cursor.rowcount
+                written += 1
+        return changes, written
 
 
 try:  # the driver's own exception class: the raw connection bypasses Django's wrappers
@@ -570,35 +785,76 @@ class _Retry(Exception):
     """The direct load found rows of another course; load through the staging table instead."""
 
 
+class _RowPipe:
+    """An anonymous pipe that a thread fills with rows in LOAD DATA's text format.
+
+    ``LOAD DATA LOCAL INFILE`` reads it as ``/dev/fd/N``: the client library runs in this process
+    and opens its own descriptor of the pipe, so nothing is created on disk and a killed import
+    leaves nothing behind. The thread closes its end however it stops, so LOAD DATA always sees the
+    end of the rows; leaving the ``with`` closes the read end, so a thread still writing (the load
+    failed) gets a broken pipe instead of waiting for a reader, and is always joined. A thread that
+    failed or stopped early fails the member: LOAD DATA has then loaded a part of the rows only.
+    """
+
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], *, label: str, line_column: bool) -> None:
+        self.label = label
+        self.read_fd, self.write_fd = os.pipe()
+        self.path = f"/dev/fd/{self.read_fd}"
+        self.failure: BaseException | None = None
+        self.finished = False
+        self.thread = threading.Thread(
+            target=self._fill, args=(rows, line_column), name=f"rows of {label}", daemon=True
+        )
+
+    def __enter__(self) -> _RowPipe:
+        self.thread.start()
+        return self
+
+    def _fill(self, rows: Iterator[tuple[int, list[Any]]], line_column: bool) -> None:
+        out = None
+        try:
+            out = open(self.write_fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)  # noqa: SIM115
+            write = out.write
+            fields = _mysql_text
+            for line, row in rows:
+                text = "\t".join(map(fields, row))
+                write(f"{text}\t{line}\n" if line_column else f"{text}\n")
+            out.close()  # flushes: a reader that went away shows here
+            self.finished = True
+        except BaseException as error:  # the main thread raises it once LOAD DATA has returned
+            self.failure = error
+        finally:
+            with suppress(Exception):
+                if out is None:
+                    os.close(self.write_fd)
+                else:
+                    out.close()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        with suppress(OSError):
+            os.close(self.read_fd)
+        self.thread.join()
+        failure = self.failure
+        # A broken pipe is the load's doing (it stopped reading): the load's own error says why.
+        if failure is not None and not isinstance(failure, BrokenPipeError):
+            raise _member_error(failure, self.label, "preparing the rows") from failure
+        if exc_type is None and not self.finished:
+            raise FileFailed(f"{self.label}: the rows stopped before the end of the file ({failure!r})")
+
+
+def _member_error(error: BaseException, label: str, doing: str) -> BaseException:
+    """``error`` as an error of the member: edx-schema's and I/O errors as they are, others wrapped."""
+    if isinstance(error, EdxSchemaError | OSError | DatabaseError):
+        return error
+    text = str(error)
+    text = text if len(text) <= 200 else f"{text[:197]}..."
+    return FileFailed(f"{label}: unexpected error while {doing} ({type(error).__name__}: {text})")
+
+
 class _MysqlWriter:
     def __init__(self, plan: _Plan, counts: LoadCounts, options: LoadOptions, rows: _Rows) -> None:
         self.plan, self.counts, self.options, self.rows = plan, counts, options, rows
         self.table = _quote(plan.spec.table)
-
-    # -- the producer: a thread that validates rows and writes them into the pipe ---------------
-
-    def _produce(
-        self, pipe: str, first: queue.Queue, failure: list[BaseException], *, line_column: bool
-    ) -> None:
-        announced = False
-        try:
-            rows = iter(self.rows)
-            head = next(rows, None)
-            first.put(head)
-            announced = True
-            if head is None:
-                return  # header only: nobody will open the pipe's other end
-            with open(pipe, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-                write = out.write
-                fields = _mysql_text
-                for line, row in _chain(head, rows):
-                    text = "\t".join(map(fields, row))
-                    write(f"{text}\t{line}\n" if line_column else f"{text}\n")
-        except BaseException as error:  # handed to the main thread, which re-raises it
-            failure.append(error)
-            if not announced:
-                first.put(None)
-            _drain_pipe_writer(pipe)
 
     def run(self, *, direct: bool) -> None:
         # Loading straight into the table is only safe where nothing can be refused on the way:
@@ -631,44 +887,27 @@ class _MysqlWriter:
         cursor.execute("RELEASE SAVEPOINT edx_schema_member")
 
     def _load(self, cursor, *, direct: bool) -> None:
-        with tempfile.TemporaryDirectory(prefix="edx-schema-") as folder:
-            pipe = os.path.join(folder, "rows")
-            os.mkfifo(pipe, 0o600)
-            first: queue.Queue = queue.Queue()
-            failure: list[BaseException] = []
-            producer = threading.Thread(
-                target=self._produce,
-                args=(pipe, first, failure),
-                kwargs={"line_column": not direct},
-                name=f"rows of {self.plan.spec.table}",
-                daemon=True,
+        rows = iter(self.rows)
+        # The first row is read here: a header-only member needs no load, and the direct load
+        # needs the course. The rest is read by the pipe's thread while the server loads.
+        head = next(rows, None)
+        if head is None:
+            return
+        if direct:
+            cursor.execute(
+                f"SELECT 1 FROM {self.table} WHERE course_id = %s LIMIT 1", [self.counts.course_id]
             )
-            producer.start()
-            try:
-                head = first.get()
-                if head is None:
-                    producer.join()
-                    if failure:
-                        raise failure[0]
-                    return  # header only
-                course = self.counts.course_id
-                if direct:
-                    cursor.execute(f"SELECT 1 FROM {self.table} WHERE course_id = %s LIMIT 1", [course])
-                    direct = cursor.fetchone() is None
-                cursor.execute("SAVEPOINT edx_schema_member")
-                try:
-                    if direct:
-                        self._direct(cursor, pipe, producer, failure)
-                    else:
-                        self._staged(cursor, pipe, producer, failure)
-                except BaseException:
-                    _drain_pipe_reader(pipe)
-                    producer.join()
-                    cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
-                    raise
-                cursor.execute("RELEASE SAVEPOINT edx_schema_member")
-            finally:
-                producer.join()
+            direct = cursor.fetchone() is None
+        cursor.execute("SAVEPOINT edx_schema_member")
+        try:
+            if direct:
+                self._direct(cursor, _chain(head, rows))
+            else:
+                self._staged(cursor, _chain(head, rows))
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
+            raise
+        cursor.execute("RELEASE SAVEPOINT edx_schema_member")
 
     def _load_data(self, cursor, pipe: str, table: str, columns: list[str]) -> int:
         names = ", ".join(map(_quote, columns))
@@ -680,14 +919,13 @@ class _MysqlWriter:
         )
         return cursor.rowcount
 
-    def _direct(self, cursor, pipe: str, producer: threading.Thread, failure: list[BaseException]) -> None:
-        loaded = self._load_data(cursor, pipe, self.table, self.plan.all_columns)
-        producer.join()
-        if failure:
-            raise failure[0]
+    def _direct(self, cursor, rows: Iterator[tuple[int, list[Any]]]) -> None:
+        with _RowPipe(rows, label=self.plan.label, line_column=False) as pipe:
+            loaded = self._load_data(cursor, pipe.path, self.table, self.plan.all_columns)
         expected = self.counts.read - self.counts.rejected
         if loaded != expected or connection.connection.warning_count():
-            # Some rows collided with rows already there (another course's ids): merge instead.
+            # Some rows collided with rows already there (another course's ids, or values of
+            # another unique index): LOAD DATA LOCAL skipped them. Merge instead, which says why.
             raise _Retry
         self.counts.inserted = loaded
 
@@ -702,41 +940,146 @@ class _MysqlWriter:
         )
         return staging
 
-    def _staged(self, cursor, pipe: str, producer: threading.Thread, failure: list[BaseException]) -> None:
+    def _staged(self, cursor, rows: Iterator[tuple[int, list[Any]]]) -> None:
         staging = self._create_staging(cursor)
-        self._load_data(cursor, pipe, staging, [*self.plan.all_columns, "edx_schema_line"])
-        producer.join()
-        if failure:
-            raise failure[0]
+        with _RowPipe(rows, label=self.plan.label, line_column=True) as pipe:
+            self._load_data(cursor, pipe.path, staging, [*self.plan.all_columns, "edx_schema_line"])
         self._merge(cursor, staging)
 
     def _merge(self, cursor, staging: str) -> None:
-        """Check references, then upsert the staged rows into the table and count the outcome."""
+        """Check the staged rows, then upsert them on the table's key and count the outcome.
+
+        Counted by the statements that write, inside the transaction, so that concurrent imports
+        of the same rows (``--jobs``, or two commands) never both count a row as inserted: the
+        first statement inserts only the rows whose key is new *when it runs* (InnoDB makes it
+        wait for a concurrent insert of the same key, then skips the row), the second applies
+        every staged row to its now existing row: ``2`` affected rows per changed row, ``1`` per
+        unchanged one (Django connects with CLIENT_FOUND_ROWS).
+        """
         plan = self.plan
-        columns = ", ".join(map(_quote, plan.all_columns))
         self._check_references(cursor, staging)
         if "visible_blocks_hash" in plan.all_columns:
             cursor.execute(f"SELECT DISTINCT course_id FROM {staging}")
             _prepare_visible_blocks(plan, {course for (course,) in cursor.fetchall()})
+        inserted, updated, written = self._apply_conflicting(cursor, staging)
         cursor.execute(f"SELECT COUNT(*) FROM {staging}")
         (staged,) = cursor.fetchone()
-        join = " AND ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in plan.spec.key)
-        cursor.execute(f"SELECT COUNT(*) FROM {staging} s JOIN {self.table} t ON {join}")
-        (existing,) = cursor.fetchone()
-        update = [c for c in plan.file_columns if c not in plan.spec.key]
-        assignments = ", ".join(f"{_quote(c)} = VALUES({_quote(c)})" for c in update or plan.spec.key[:1])
+        columns = ", ".join(map(_quote, plan.all_columns))
+        rows = f"SELECT {columns} FROM {staging} ORDER BY edx_schema_line"
+        cursor.execute(f"INSERT IGNORE INTO {self.table} ({columns}) {rows}")
+        inserted += cursor.rowcount
         cursor.execute(
-            f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM {staging} "
-            f"ORDER BY edx_schema_line ON DUPLICATE KEY UPDATE {assignments}"
+            f"INSERT INTO {self.table} ({columns}) {rows} ON DUPLICATE KEY UPDATE {self._assignments()}"
         )
-        affected = cursor.rowcount
+        updated += cursor.rowcount - staged
+        self._check_stored(cursor, staging)
         cursor.execute(f"DROP TEMPORARY TABLE {staging}")
-        # With CLIENT_FOUND_ROWS (Django's default) a row counts 1 if inserted or unchanged and
-        # 2 if updated, so affected - staged is the number of updated rows.
-        updated = max(0, affected - staged)
-        self.counts.inserted = staged - existing
+        self.counts.inserted = inserted
         self.counts.updated = updated
-        self.counts.unchanged = max(0, existing - updated)
+        self.counts.unchanged = written + staged - inserted - updated
+
+    def _assignments(self) -> str:
+        plan = self.plan
+        update = [c for c in plan.file_columns if c not in plan.spec.key]
+        return ", ".join(f"{_quote(c)} = VALUES({_quote(c)})" for c in update or plan.spec.key[:1])
+
+    def _key_match(self, left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{_quote(k)} = {right}.{_quote(k)}" for k in self.plan.spec.key)
+
+    def _check_stored(self, cursor, staging: str) -> None:
+        """Every staged row must now be in the table under its key.
+
+        It is not if another import committed a row holding the same unique values between the
+        conflict check and the upsert: the insert then skipped it, and the upsert may have
+        updated that other row instead. Failing the member rolls all of it back.
+        """
+        first = _quote(self.plan.spec.key[0])
+        cursor.execute(
+            f"SELECT s.edx_schema_line FROM {staging} s LEFT JOIN {self.table} t "
+            f"ON {self._key_match('t', 's')} WHERE t.{first} IS NULL ORDER BY s.edx_schema_line LIMIT 1"
+        )
+        missing = cursor.fetchone()
+        if missing is not None:
+            raise FileFailed(
+                f"{self.plan.label}, line {missing[0]}: the row could not be stored: another import "
+                "wrote a row with the same unique values at the same time; run the import again"
+            )
+
+    def _apply_conflicting(self, cursor, staging: str) -> tuple[int, int, int]:
+        """Apply, one by one in line order, the staged rows that a unique index other than the key involves.
+
+        Those are the rows that share an index's values with a row of another key, in the table or
+        in the file, and every staged row of the keys concerned. A row is refused if, at its
+        turn, another row holds its values (as on SQLite, where rows are written in order); the
+        others do not depend on them and are upserted together afterwards. Returns the
+        (inserted, updated, applied) counts of the rows applied here, which leave the staging
+        table.
+        """
+        unique = _unique_indexes(self.plan)
+        if not unique:
+            return 0, 0, 0
+        plan = self.plan
+        key = plan.spec.key
+        keys = [f"{{0}}.{_quote(k)}" for k in key]
+        involved: set[tuple[Any, ...]] = set()
+        for u in unique:
+            on = " AND ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in u.columns)
+            other = " OR ".join(f"t.{_quote(k)} <> s.{_quote(k)}" for k in key)
+            found = ", ".join([k.format("s") for k in keys] + [k.format("t") for k in keys])
+            cursor.execute(f"SELECT {found} FROM {staging} s JOIN {self.table} t ON {on} WHERE {other}")
+            for values in cursor.fetchall():
+                involved.update((tuple(values[: len(key)]), tuple(values[len(key) :])))
+            columns = ", ".join(map(_quote, u.columns))
+            filled = " AND ".join(f"{_quote(c)} IS NOT NULL" for c in u.columns)
+            cursor.execute(
+                f"SELECT {columns} FROM {staging} WHERE {filled} GROUP BY {columns} "
+                f"HAVING COUNT(DISTINCT {', '.join(map(_quote, key))}) > 1"
+            )
+            shared = cursor.fetchall()
+            for chunk in _chunks(shared, 500):
+                cursor.execute(
+                    f"SELECT {', '.join(map(_quote, key))} FROM {staging} "
+                    f"WHERE ({columns}) IN ({', '.join([_row_marks(len(u.columns))] * len(chunk))})",
+                    [value for values in chunk for value in values],
+                )
+                involved.update(tuple(values) for values in cursor.fetchall())
+        if not involved:
+            return 0, 0, 0
+        names = ", ".join(map(_quote, plan.all_columns))
+        key_names = ", ".join(map(_quote, key))
+        staged: list[tuple[Any, ...]] = []
+        for chunk in _chunks(sorted(involved), 500):
+            marks = ", ".join([_row_marks(len(key))] * len(chunk))
+            flat = [value for values in chunk for value in values]
+            cursor.execute(
+                f"SELECT {names}, edx_schema_line FROM {staging} WHERE ({key_names}) IN ({marks})", flat
+            )
+            staged.extend(cursor.fetchall())
+            cursor.execute(f"DELETE FROM {staging} WHERE ({key_names}) IN ({marks})", flat)
+        staged.sort(key=lambda values: values[-1])
+        single = f"INSERT INTO {self.table} ({names}) VALUES ({', '.join(['%s'] * len(plan.all_columns))})"
+        where_key = " AND ".join(f"{_quote(k)} = %s" for k in key)
+        positions = [plan.all_columns.index(k) for k in key]
+        inserted = updated = applied = 0
+        for *row, line in staged:
+            conflict = _holder(cursor, plan, unique, row, mark="%s", table_of=lambda u: self.table)
+            if conflict is not None:
+                self.rows.reject(_conflict(plan, line, row, *conflict), [])
+                continue
+            applied += 1
+            cursor.execute(single.replace("INSERT", "INSERT IGNORE", 1), row)
+            if cursor.rowcount:
+                inserted += 1
+                continue
+            cursor.execute(f"{single} ON DUPLICATE KEY UPDATE {self._assignments()}", row)
+            updated += cursor.rowcount - 1
+            cursor.execute(f"SELECT 1 FROM {self.table} WHERE {where_key}", [row[p] for p in positions])
+            if cursor.fetchone() is None:
+                raise FileFailed(
+                    f"{plan.label}, line {line}: the row could not be stored: another import wrote a "
+                    "row with the same unique values at the same time; run the import again"
+                )
+        return inserted, updated, applied
 
     def _check_references(self, cursor, staging: str) -> None:
         for column, ref_table, ref_column in self.plan.fk:
@@ -754,27 +1097,18 @@ class _MysqlWriter:
             cursor.execute(f"DELETE s {orphan}")
 
 
+def _row_marks(width: int) -> str:
+    return f"({', '.join(['%s'] * width)})"
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _chain(head: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield head
     yield from rest
-
-
-def _drain_pipe_writer(pipe: str) -> None:
-    """Unblock a reader waiting for the pipe's writer (the producer failed before opening it)."""
-    try:
-        fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError:
-        return
-    os.close(fd)
-
-
-def _drain_pipe_reader(pipe: str) -> None:
-    """Unblock a producer waiting for the pipe's reader (the load failed before reading it)."""
-    try:
-        fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return
-    os.close(fd)
 
 
 __all__ = ["DatabaseError", "FileFailed", "LoadCounts", "LoadOptions", "Rejected", "load_member"]
