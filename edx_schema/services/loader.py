@@ -380,7 +380,7 @@ def _parse_chunks(stream: BinaryIO, results: Any, parent_end: Any, rows: _Rows) 
     except Exception as error:  # not the file's fault: still a message, not a traceback
         with suppress(OSError):
             results.send_bytes(
-                marshal.dumps(("error", str(_member_error(error, rows.plan.label, "parsing the rows"))))
+                marshal.dumps(("error", str(_member_error(error, rows.plan.label, "preparing the rows"))))
             )
 
 
