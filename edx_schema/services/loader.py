@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar, NamedTuple
 
@@ -870,8 +870,7 @@ class _MysqlWriter:
 
     def _insert(self, cursor) -> None:
         """The slower path for servers that refuse LOAD DATA LOCAL: multi-row inserts."""
-        cursor.execute("SAVEPOINT edx_schema_member")
-        try:
+        with _member_savepoint(cursor):
             staging = self._create_staging(cursor)
             marks = ", ".join(["%s"] * (len(self.plan.all_columns) + 1))
             columns = ", ".join(map(_quote, [*self.plan.all_columns, "edx_schema_line"]))
@@ -881,10 +880,6 @@ class _MysqlWriter:
                     [[*row, line] for line, row in batch],
                 )
             self._merge(cursor, staging)
-        except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
-            raise
-        cursor.execute("RELEASE SAVEPOINT edx_schema_member")
 
     def _load(self, cursor, *, direct: bool) -> None:
         rows = iter(self.rows)
@@ -898,16 +893,11 @@ class _MysqlWriter:
                 f"SELECT 1 FROM {self.table} WHERE course_id = %s LIMIT 1", [self.counts.course_id]
             )
             direct = cursor.fetchone() is None
-        cursor.execute("SAVEPOINT edx_schema_member")
-        try:
+        with _member_savepoint(cursor):
             if direct:
                 self._direct(cursor, _chain(head, rows))
             else:
                 self._staged(cursor, _chain(head, rows))
-        except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
-            raise
-        cursor.execute("RELEASE SAVEPOINT edx_schema_member")
 
     def _load_data(self, cursor, pipe: str, table: str, columns: list[str]) -> int:
         names = ", ".join(map(_quote, columns))
@@ -965,11 +955,18 @@ class _MysqlWriter:
         cursor.execute(f"SELECT COUNT(*) FROM {staging}")
         (staged,) = cursor.fetchone()
         columns = ", ".join(map(_quote, plan.all_columns))
-        rows = f"SELECT {columns} FROM {staging} ORDER BY edx_schema_line"
-        cursor.execute(f"INSERT IGNORE INTO {self.table} ({columns}) {rows}")
+        rows = f"SELECT {columns} FROM {staging} s"
+        # Only the keys not there yet (a plain read): INSERT IGNORE would take a shared lock on
+        # each existing row, which the upsert then needs exclusively, and two imports of the same
+        # rows would deadlock. A key inserted by another import meanwhile is waited for, skipped.
+        new = f"NOT EXISTS (SELECT 1 FROM {self.table} t WHERE {self._key_match('t', 's')})"
+        cursor.execute(
+            f"INSERT IGNORE INTO {self.table} ({columns}) {rows} WHERE {new} ORDER BY s.edx_schema_line"
+        )
         inserted += cursor.rowcount
         cursor.execute(
-            f"INSERT INTO {self.table} ({columns}) {rows} ON DUPLICATE KEY UPDATE {self._assignments()}"
+            f"INSERT INTO {self.table} ({columns}) {rows} ORDER BY s.edx_schema_line "
+            f"ON DUPLICATE KEY UPDATE {self._assignments()}"
         )
         updated += cursor.rowcount - staged
         self._check_stored(cursor, staging)
@@ -1095,6 +1092,24 @@ class _MysqlWriter:
             for line, value in cursor.fetchall():
                 self.rows.reject_reference(line, column, value, ref_table)
             cursor.execute(f"DELETE s {orphan}")
+
+
+@contextmanager
+def _member_savepoint(cursor) -> Iterator[None]:
+    """The member's writes, undone together if anything fails.
+
+    If InnoDB has rolled the whole transaction back (a deadlock), the savepoint went with it:
+    the original error is raised, not the rollback's, so that the importer sees a deadlock and
+    loads the member again.
+    """
+    cursor.execute("SAVEPOINT edx_schema_member")
+    try:
+        yield
+    except BaseException:
+        with suppress(DatabaseError):
+            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_member")
+        raise
+    cursor.execute("RELEASE SAVEPOINT edx_schema_member")
 
 
 def _row_marks(width: int) -> str:
