@@ -18,6 +18,7 @@ import functools
 import marshal
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -851,6 +852,13 @@ def _member_error(error: BaseException, label: str, doing: str) -> BaseException
     return FileFailed(f"{label}: unexpected error while {doing} ({type(error).__name__}: {text})")
 
 
+class _Collision(Exception):
+    """A staged row collided with another row on a unique index other than the key."""
+
+
+_DUPLICATE_KEY = 1062  # ER_DUP_ENTRY
+
+
 class _MysqlWriter:
     def __init__(self, plan: _Plan, counts: LoadCounts, options: LoadOptions, rows: _Rows) -> None:
         self.plan, self.counts, self.options, self.rows = plan, counts, options, rows
@@ -939,22 +947,48 @@ class _MysqlWriter:
     def _merge(self, cursor, staging: str) -> None:
         """Check the staged rows, then upsert them on the table's key and count the outcome.
 
-        Counted by the statements that write, inside the transaction, so that concurrent imports
-        of the same rows (``--jobs``, or two commands) never both count a row as inserted: the
-        first statement inserts only the rows whose key is new *when it runs* (InnoDB makes it
-        wait for a concurrent insert of the same key, then skips the row), the second applies
-        every staged row to its now existing row: ``2`` affected rows per changed row, ``1`` per
-        unchanged one (Django connects with CLIENT_FOUND_ROWS).
+        Rows apply in line order, and one that another row's values of a unique index other than
+        the key (a username) stand in the way of is refused (see _apply_conflicting). Such rows
+        are rare, and finding them costs two joins per index: the rows are first upserted without
+        looking, and only if the database meets a collision (an insert it skipped, a duplicate
+        key on update) is that undone and the merge done again the careful way.
         """
         plan = self.plan
         self._check_references(cursor, staging)
         if "visible_blocks_hash" in plan.all_columns:
             cursor.execute(f"SELECT DISTINCT course_id FROM {staging}")
             _prepare_visible_blocks(plan, {course for (course,) in cursor.fetchall()})
-        inserted, updated, written = self._apply_conflicting(cursor, staging)
+        cursor.execute("SAVEPOINT edx_schema_merge")
+        try:
+            inserted, updated, written = self._upsert(cursor, staging)
+        except _Collision:
+            cursor.execute("ROLLBACK TO SAVEPOINT edx_schema_merge")
+            inserted, updated, written = self._apply_conflicting(cursor, staging)
+            more = self._upsert(cursor, staging, checked=True)
+            inserted, updated, written = inserted + more[0], updated + more[1], written + more[2]
+        cursor.execute("RELEASE SAVEPOINT edx_schema_merge")
+        cursor.execute(f"DROP TEMPORARY TABLE {staging}")
+        self.counts.inserted = inserted
+        self.counts.updated = updated
+        self.counts.unchanged = written - inserted - updated
+
+    def _upsert(self, cursor, staging: str, *, checked: bool = False) -> tuple[int, int, int]:
+        """Upsert the staged rows; ``(inserted, updated, rows)``.
+
+        Counted by the statements that write, inside the transaction, so that concurrent imports
+        of the same rows (``--jobs``, or two commands) never both count a row as inserted: the
+        first statement inserts the rows whose key is new *when it runs* (InnoDB makes it wait
+        for a concurrent insert of the same key, then skips the row), the second applies every
+        staged row to its now existing row: ``2`` affected rows per changed row, ``1`` per
+        unchanged one (Django connects with CLIENT_FOUND_ROWS).
+
+        Raises _Collision if a row collided with another on a unique index other than the key,
+        unless ``checked`` (the rows that could were applied one by one already): a collision is
+        then another import's doing, and fails the member.
+        """
         cursor.execute(f"SELECT COUNT(*) FROM {staging}")
         (staged,) = cursor.fetchone()
-        columns = ", ".join(map(_quote, plan.all_columns))
+        columns = ", ".join(map(_quote, self.plan.all_columns))
         rows = f"SELECT {columns} FROM {staging} s"
         # Only the keys not there yet (a plain read): INSERT IGNORE would take a shared lock on
         # each existing row, which the upsert then needs exclusively, and two imports of the same
@@ -963,17 +997,26 @@ class _MysqlWriter:
         cursor.execute(
             f"INSERT IGNORE INTO {self.table} ({columns}) {rows} WHERE {new} ORDER BY s.edx_schema_line"
         )
-        inserted += cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {self.table} ({columns}) {rows} ORDER BY s.edx_schema_line "
-            f"ON DUPLICATE KEY UPDATE {self._assignments()}"
-        )
-        updated += cursor.rowcount - staged
-        self._check_stored(cursor, staging)
-        cursor.execute(f"DROP TEMPORARY TABLE {staging}")
-        self.counts.inserted = inserted
-        self.counts.updated = updated
-        self.counts.unchanged = written + staged - inserted - updated
+        inserted = cursor.rowcount
+        # Skipped rows are harmless if their key is there now (repeated in the file, or inserted
+        # by another import meanwhile): the upsert then updates that row. If not, another unique
+        # value was taken, and the upsert would insert the row after all, or update the other.
+        skipped = re.search(r"Duplicates: (\d+)", connection.connection.info() or "Duplicates: 1")
+        if skipped is None or int(skipped[1]):
+            self._check_inserted(cursor, staging, checked=checked)
+        if inserted == staged:
+            return inserted, 0, staged  # all new (a first import): nothing to update
+        try:
+            cursor.execute(
+                f"INSERT INTO {self.table} ({columns}) {rows} ORDER BY s.edx_schema_line "
+                f"ON DUPLICATE KEY UPDATE {self._assignments()}"
+            )
+        except IntegrityError as error:  # an update would take another row's unique value
+            if checked or not error.args or error.args[0] != _DUPLICATE_KEY:
+                raise
+            raise _Collision from None
+        updated = cursor.rowcount - staged
+        return inserted, updated, staged
 
     def _assignments(self) -> str:
         plan = self.plan
@@ -983,24 +1026,22 @@ class _MysqlWriter:
     def _key_match(self, left: str, right: str) -> str:
         return " AND ".join(f"{left}.{_quote(k)} = {right}.{_quote(k)}" for k in self.plan.spec.key)
 
-    def _check_stored(self, cursor, staging: str) -> None:
-        """Every staged row must now be in the table under its key.
-
-        It is not if another import committed a row holding the same unique values between the
-        conflict check and the upsert: the insert then skipped it, and the upsert may have
-        updated that other row instead. Failing the member rolls all of it back.
-        """
+    def _check_inserted(self, cursor, staging: str, *, checked: bool) -> None:
+        """Every staged row's key must be in the table once the new ones are inserted."""
         first = _quote(self.plan.spec.key[0])
         cursor.execute(
             f"SELECT s.edx_schema_line FROM {staging} s LEFT JOIN {self.table} t "
             f"ON {self._key_match('t', 's')} WHERE t.{first} IS NULL ORDER BY s.edx_schema_line LIMIT 1"
         )
         missing = cursor.fetchone()
-        if missing is not None:
-            raise FileFailed(
-                f"{self.plan.label}, line {missing[0]}: the row could not be stored: another import "
-                "wrote a row with the same unique values at the same time; run the import again"
-            )
+        if missing is None:
+            return
+        if not checked:
+            raise _Collision
+        raise FileFailed(
+            f"{self.plan.label}, line {missing[0]}: the row could not be stored: another import "
+            "wrote a row with the same unique values at the same time; run the import again"
+        )
 
     def _apply_conflicting(self, cursor, staging: str) -> tuple[int, int, int]:
         """Apply, one by one in line order, the staged rows that a unique index other than the key involves.

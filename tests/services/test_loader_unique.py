@@ -183,3 +183,28 @@ def test_an_enrollment_of_the_same_learner_and_course_under_another_id_is_refuse
         f"this user_id and course_id (unique, whatever the letter case) (value: (7, {COURSE!r}))"
     )
     assert list(CourseEnrollment.objects.values_list("id", "is_active", "mode")) == [(1, True, "honor")]
+
+
+def test_two_rows_that_swap_their_usernames_are_both_refused(tmp_path):
+    # Line order: user 10 cannot take "ada" while user 11 holds it, nor user 11 "bao" then.
+    load(
+        package(
+            tmp_path,
+            "2024-01-07",
+            {"auth_user": USERS_HEADER + user(10, "bao", "b@x.org") + user(11, "ada", "a@x.org")},
+        )
+    )
+    swapped = (
+        USERS_HEADER + user(10, "ADA", "b@x.org") + user(11, "bao", "a@x.org") + user(12, "cy", "c@x.org")
+    )
+    result = load(package(tmp_path, "2024-01-14", {"auth_user": swapped}), skip_bad_rows=True)["auth_user"]
+    assert [(r.line, r.value) for r in result.rejects] == [(2, "ADA"), (3, "bao")]
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (1, 0, 0, 2)
+    assert [u[:2] for u in stored_users()] == [(10, "bao"), (11, "ada"), (12, "cy")]
+
+
+def test_a_key_repeated_in_the_file_is_inserted_once_then_updated(tmp_path):
+    rows = user(30, "ada", "a@x.org") + user(31, "bo", "b@x.org") + user(30, "Ada", "a@x.org", "Adele")
+    result = load(package(tmp_path, "2024-01-07", {"auth_user": USERS_HEADER + rows}))["auth_user"]
+    assert (result.read, result.inserted, result.updated, result.unchanged) == (3, 2, 1, 0)
+    assert stored_users() == [(30, "Ada", "Adele", "a@x.org"), (31, "bo", "Bao", "b@x.org")]
