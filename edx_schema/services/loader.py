@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, ClassVar, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection
 
@@ -566,38 +566,52 @@ class _SqliteFolds:
     """Temporary NOCASE copies of the SQLite unique indexes that MySQL enforces case-insensitively.
 
     A copy holds each row's key and the index's columns, declared ``COLLATE NOCASE`` and unique,
-    and temporary triggers keep it in step with everything written to the table through this
-    connection: a write whose values collide with another row's, ignoring case, then fails as it
-    would on MySQL. Built once per connection and table (it lives in the connection's temporary
-    schema, and rolls back with the transaction); built again when another connection has
-    committed since (``PRAGMA data_version``).
+    and temporary triggers copy every write to the table into it while a load runs: a write
+    whose values collide with another row's, ignoring case, then fails as it would on MySQL.
+    Copies live in the connection's temporary schema (and roll back with its transaction), so
+    they are built once per connection and table, and built again if the table changed since:
+    outside a load, the triggers only mark the copy stale (they never refuse a write then), and
+    another connection's commits show in ``PRAGMA data_version``.
     """
 
-    _synced: ClassVar[dict[tuple[int, str], int]] = {}
+    STATE = "edx_schema_fold_state"
 
     @classmethod
-    def prepare(cls, raw, plan: _Plan, unique: list[_Unique]) -> dict[_Unique, str]:
-        """The copy of each folded index of ``unique`` (by quoted name), made current."""
+    @contextmanager
+    def enforced(cls, raw, plan: _Plan, unique: list[_Unique]) -> Iterator[dict[_Unique, str]]:
+        """While the block runs, the copy of each folded index of ``unique`` (by quoted name)."""
+        names = {u: f"edx_schema_fold_{plan.spec.table}__{'__'.join(u.columns)}" for u in unique if u.fold}
+        if not names:
+            yield {}
+            return
         cursor = raw.cursor()
+        state = _quote(cls.STATE)
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {state} "
+            "(name TEXT PRIMARY KEY, version INTEGER, loading INTEGER NOT NULL, stale INTEGER NOT NULL)"
+        )
         (version,) = cursor.execute("PRAGMA data_version").fetchone()
-        copies = {}
-        for u in unique:
-            if not u.fold:
-                continue
-            name = f"edx_schema_fold_{plan.spec.table}__{'__'.join(u.columns)}"
-            copies[u] = _quote(name)
+        for u, name in names.items():
+            current = cursor.execute(f"SELECT version, stale FROM {state} WHERE name = ?", [name]).fetchone()
             parts = [name, *(f"{name}_{event}" for event in ("insert", "update", "delete"))]
+            marks = ", ".join("?" * len(parts))
             (present,) = cursor.execute(
-                "SELECT COUNT(*) FROM sqlite_temp_master WHERE name IN (?, ?, ?, ?)", parts
+                f"SELECT COUNT(*) FROM sqlite_temp_master WHERE name IN ({marks})", parts
             ).fetchone()
-            if present == len(parts) and cls._synced.get((id(raw), name)) == version:
-                continue
-            cls._build(cursor, plan.spec.table, plan.spec.key, u.columns, name)
-            cls._synced[(id(raw), name)] = version
-        return copies
+            if current != (version, 0) or present != len(parts):
+                cls._build(cursor, plan.spec.table, plan.spec.key, u.columns, name)
+                cursor.execute(f"INSERT OR REPLACE INTO {state} VALUES (?, ?, 0, 0)", [name, version])
+        cursor.execute(
+            f"UPDATE {state} SET loading = 1 WHERE name IN ({', '.join('?' * len(names))})", [*names.values()]
+        )
+        try:
+            yield {u: _quote(name) for u, name in names.items()}
+        finally:
+            with suppress(Exception):  # a broken connection: the load's own error says so
+                cursor.execute(f"UPDATE {state} SET loading = 0")
 
-    @staticmethod
-    def _build(cursor, table: str, key: tuple[str, ...], columns: tuple[str, ...], name: str) -> None:
+    @classmethod
+    def _build(cls, cursor, table: str, key: tuple[str, ...], columns: tuple[str, ...], name: str) -> None:
         q = _quote
         copy, both = q(name), [*key, *columns]
         for event in ("insert", "update", "delete"):
@@ -612,21 +626,24 @@ class _SqliteFolds:
         # OR IGNORE: rows that collided before edx-schema checked this keep loading; only new
         # collisions are refused.
         cursor.execute(f"INSERT OR IGNORE INTO temp.{copy} ({names}) SELECT {names} FROM main.{q(table)}")
+        loading = f"(SELECT loading FROM {q(cls.STATE)} WHERE name = '{name}')"
+        stale = f"UPDATE {q(cls.STATE)} SET stale = 1 WHERE name = '{name}' AND NOT loading"
         new = ", ".join(f"NEW.{q(c)}" for c in both)
         old_key = " AND ".join(f"{q(k)} = OLD.{q(k)}" for k in key)
         assignments = ", ".join(f"{q(c)} = NEW.{q(c)}" for c in both)
-        cursor.execute(
-            f"CREATE TEMP TRIGGER {q(f'{name}_insert')} AFTER INSERT ON main.{q(table)} "
-            f"BEGIN INSERT INTO {copy} ({names}) VALUES ({new}); END"
-        )
-        cursor.execute(
-            f"CREATE TEMP TRIGGER {q(f'{name}_update')} AFTER UPDATE OF {names} ON main.{q(table)} "
-            f"BEGIN UPDATE {copy} SET {assignments} WHERE {old_key}; END"
-        )
-        cursor.execute(
-            f"CREATE TEMP TRIGGER {q(f'{name}_delete')} AFTER DELETE ON main.{q(table)} "
-            f"BEGIN DELETE FROM {copy} WHERE {old_key}; END"
-        )
+        for event, on, action in (
+            ("insert", "INSERT", f"INSERT INTO {copy} ({names}) SELECT {new} WHERE {loading}"),
+            (
+                "update",
+                f"UPDATE OF {names}",
+                f"UPDATE {copy} SET {assignments} WHERE {old_key} AND {loading}",
+            ),
+            ("delete", "DELETE", f"DELETE FROM {copy} WHERE {old_key} AND {loading}"),
+        ):
+            cursor.execute(
+                f"CREATE TEMP TRIGGER {q(f'{name}_{event}')} AFTER {on} ON main.{q(table)} "
+                f"BEGIN {action}; {stale}; END"
+            )
 
 
 class _SqliteWriter:
@@ -675,7 +692,10 @@ class _SqliteWriter:
         raw = connection.connection
         cursor = raw.cursor()  # the driver's cursor: Django's per-query wrapping costs too much here
         self.unique = _unique_indexes(self.plan)
-        self.copies = _SqliteFolds.prepare(raw, self.plan, self.unique)
+        with _SqliteFolds.enforced(raw, self.plan, self.unique) as self.copies:
+            self._run(cursor, batches)
+
+    def _run(self, cursor, batches: Iterator[list[tuple[int, list[Any]]]]) -> None:
         # SQLite lets one connection write at a time: nothing else commits between these counts.
         (before,) = cursor.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()
         changed = 0

@@ -208,3 +208,14 @@ def test_a_key_repeated_in_the_file_is_inserted_once_then_updated(tmp_path):
     result = load(package(tmp_path, "2024-01-07", {"auth_user": USERS_HEADER + rows}))["auth_user"]
     assert (result.read, result.inserted, result.updated, result.unchanged) == (3, 2, 1, 0)
     assert stored_users() == [(30, "Ada", "Adele", "a@x.org"), (31, "bo", "Bao", "b@x.org")]
+
+
+def test_rows_written_or_deleted_between_imports_count_at_the_next(tmp_path, bao):
+    User.objects.create(id=50, username="zed", email="zed@x.org")
+    User.objects.filter(id=10).delete()  # frees bao_10
+    rows = user(51, "ZED", "z2@x.org") + user(99, "BAO_10", "mallory@x.org", "Mallory")
+    result = load(package(tmp_path, "2024-01-14", {"auth_user": USERS_HEADER + rows}), skip_bad_rows=True)[
+        "auth_user"
+    ]
+    assert [(r.line, r.value) for r in result.rejects] == [(2, "ZED")]
+    assert [u[:2] for u in stored_users()] == [(50, "zed"), (99, "BAO_10")]
