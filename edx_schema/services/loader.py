@@ -2,13 +2,16 @@
 
 The caller holds the transaction; this module reads the member once, as a stream, and writes:
 
-- on MySQL/MariaDB through ``LOAD DATA LOCAL INFILE`` fed from a named pipe that a thread fills
-  with validated, normalised rows (the rows go straight into the table when it holds nothing of
-  this course yet, else into a temporary table that is merged with one ``INSERT ... ON DUPLICATE
-  KEY UPDATE``); servers that refuse ``LOCAL INFILE`` get multi-row inserts instead;
+- on MySQL/MariaDB through ``LOAD DATA LOCAL INFILE`` fed from an anonymous pipe that a thread
+  fills with validated, normalised rows (the rows go straight into the table when it holds
+  nothing of this course yet, else into a temporary table that is merged with an ``INSERT IGNORE``
+  of the new keys and an ``INSERT ... ON DUPLICATE KEY UPDATE``); servers that refuse ``LOCAL
+  INFILE`` get multi-row inserts instead;
 - on SQLite through batched ``executemany`` upserts that leave unchanged rows untouched.
 
-Either way memory is bounded by one batch, never by the file.
+Either way rows are upserted on the table's key only, and a row that would take another row's
+value of another unique index is a row error (see "unique indexes other than the key" below).
+Memory is bounded by one batch, never by the file.
 """
 
 from __future__ import annotations
@@ -806,6 +809,10 @@ class _Retry(Exception):
     """The direct load found rows of another course; load through the staging table instead."""
 
 
+# Where a process sees its open files by number (macOS and most Linux systems have /dev/fd).
+_FD_FOLDER = "/dev/fd" if os.path.isdir("/dev/fd") else "/proc/self/fd"
+
+
 class _RowPipe:
     """An anonymous pipe that a thread fills with rows in LOAD DATA's text format.
 
@@ -820,7 +827,7 @@ class _RowPipe:
     def __init__(self, rows: Iterator[tuple[int, list[Any]]], *, label: str, line_column: bool) -> None:
         self.label = label
         self.read_fd, self.write_fd = os.pipe()
-        self.path = f"/dev/fd/{self.read_fd}"
+        self.path = f"{_FD_FOLDER}/{self.read_fd}"
         self.failure: BaseException | None = None
         self.finished = False
         self.thread = threading.Thread(
@@ -828,7 +835,12 @@ class _RowPipe:
         )
 
     def __enter__(self) -> _RowPipe:
-        self.thread.start()
+        try:
+            self.thread.start()
+        except BaseException:
+            os.close(self.read_fd)
+            os.close(self.write_fd)
+            raise
         return self
 
     def _fill(self, rows: Iterator[tuple[int, list[Any]]], line_column: bool) -> None:
