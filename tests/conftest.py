@@ -1,6 +1,9 @@
 """Shared pytest configuration: the database backend comes from DATABASE_URL (default SQLite)."""
 
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import gnupg
 import pytest
@@ -38,3 +41,68 @@ def gpg_key(tmp_path_factory):
     assert key.fingerprint, key.stderr
     yield gpg, str(home), key.fingerprint
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+
+
+class ChildDatabase:
+    """The test database, reachable from child processes that run ``manage.py`` commands.
+
+    On SQLite the test database is in memory, so the children get a migrated file database of
+    their own; on MySQL/MariaDB they use the test database itself (the test must then run outside
+    a transaction: ``transactional_db``). ``query`` reads it through a connection of the test's own.
+    """
+
+    def __init__(self, tmp_path: Path) -> None:
+        from django.conf import settings
+        from django.db import connection
+
+        self.root = Path(__file__).resolve().parents[1]
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="settings.test")
+        if connection.vendor == "sqlite":
+            self.path = tmp_path / "child.sqlite3"
+            self.env["DATABASE_URL"] = f"sqlite:///{self.path}"
+            self.manage("migrate", "-v0")
+        else:
+            db = settings.DATABASES["default"]
+            self.env["DATABASE_URL"] = f"mysql://{db['USER']}@{db['HOST']}:{db['PORT'] or 3306}/{db['NAME']}"
+        self.vendor = connection.vendor
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "manage.py", *args]
+
+    def manage(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run ``manage.py *args`` to the end; fail the test if it fails."""
+        done = subprocess.run(
+            self.command(*args), cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(self.command(*args), cwd=self.root, env=self.env)
+
+    def connect(self):
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            return sqlite3.connect(self.path)
+        import MySQLdb
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        return MySQLdb.connect(
+            host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"], database=db["NAME"]
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def child_database(transactional_db, tmp_path) -> ChildDatabase:
+    return ChildDatabase(tmp_path)

@@ -7,20 +7,14 @@ and a non-zero exit), never a traceback.
 from __future__ import annotations
 
 import gzip
-import os
-import signal
-import subprocess
 import sys
-import time
 import zipfile
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from edx_schema.models import ImportRecord, StudentModule
 from tests.conftest import PASSPHRASE
@@ -166,100 +160,6 @@ def test_jobs_load_files_in_parallel_workers_on_a_server_database(tmp_path):
     assert StudentModule.objects.count() == 6 * 4 + 3 * 4
     # tables + outlines and policies + forums
     assert ImportRecord.objects.filter(outcome=ImportRecord.LOADED).count() == 23 + 4 + 2
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_import_killed_mid_file_leaves_the_file_untouched_and_a_rerun_completes_it(tmp_path):
-    """kill -9 in the middle of a large file: nothing of it lands; running again loads it."""
-    package = tmp_path / "big"
-    call("make_package", str(package), "--learners", "3000", "--problems", "40", "--courses", "1")
-    folder = package / "universityx-2024-11-17"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="settings.test")
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        # The test database is in memory: the child imports into a file database of its own.
-        database = tmp_path / "killed.sqlite3"
-        env["DATABASE_URL"] = f"sqlite:///{database}"
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    else:
-        env["DATABASE_URL"] = f"mysql://{db['USER']}@{db['HOST']}:{db['PORT'] or 3306}/{db['NAME']}"
-    command = [sys.executable, "manage.py", "import_package", str(folder), "-v0"]
-    child = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        # Wait until the big studentmodule file has started, then kill the process outright.
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and child.poll() is None:
-            if _loaded_tables(env) >= {"auth_user", "user_api_usercoursetag"}:
-                break
-            time.sleep(0.05)
-        assert child.poll() is None, "the import finished before it could be killed"
-        helpers = _children(child.pid)  # SQLite parses big files in a helper process
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        # A helper left behind would hold the database open: it must notice and exit.
-        deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [pid for pid in helpers if _alive(pid)]
-        assert "courseware_studentmodule" not in _loaded_tables(env)
-        assert _count(env, "courseware_studentmodule") == 0
-        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=300)
-        assert _count(env, "courseware_studentmodule") == 3000 * 40
-        assert "courseware_studentmodule" in _loaded_tables(env)
-    finally:
-        if child.poll() is None:
-            child.kill()
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's wait is missing
-
-
-def _connect(env: dict):
-    """A connection of our own to the database the child process imports into."""
-    url = env["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        return sqlite3.connect(url.removeprefix("sqlite:///"))
-    db = settings.DATABASES["default"]
-    import MySQLdb
-
-    return MySQLdb.connect(
-        host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"], database=db["NAME"]
-    )
-
-
-def _query(env: dict, sql: str) -> list[tuple]:
-    connection = _connect(env)
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        connection.close()
-
-
-def _loaded_tables(env: dict) -> set[str]:
-    # "table" is a reserved word: this form of quoting works on both databases.
-    rows = _query(env, "SELECT t.member FROM edx_schema_importrecord t WHERE t.outcome = 'loaded'")
-    return {table for (member,) in rows for table in _TABLES if f"-{table}-" in member}
-
-
-_TABLES = ("auth_user", "user_api_usercoursetag", "courseware_studentmodule")
-
-
-def _count(env: dict, table: str) -> int:
-    return _query(env, f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
 def test_progress_bars_go_to_stderr_only_on_a_terminal(tmp_path, capsys, monkeypatch):

@@ -1,0 +1,188 @@
+"""``import_package`` killed with SIGKILL: each member lands whole or not at all, and nothing is left behind.
+
+A ~300,000-row package (the shipped builder's) is imported cleanly once, to checksum every
+table; the tables are emptied, the import is killed three times (once in the middle of its big
+studentmodule member, then at random moments, seeded), and run once more to the end: every table
+must then equal the clean import, checksum for checksum, and the import's TMPDIR must be empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from edx_schema.package.builder import PackageSpec, build_package
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SPEC = PackageSpec(learners=6000, problems=40, courses=1)  # 316,127 rows, 240,000 of them studentmodule
+# Tables that only Django's migrations fill, and the import's own log (which records the kills).
+NOT_IMPORTED = {"django_migrations", "django_content_type", "auth_permission", "edx_schema_importrecord"}
+# Columns whose values the database assigns at each import, not the package: ids it numbers
+# (rolled-back inserts use some up) and the time a grading policy was stored.
+ASSIGNED = {
+    "grades_persistentcoursegrade": {"id"},
+    "grades_persistentsubsectiongrade": {"id"},
+    "grades_visibleblocks": {"id"},
+    "edx_schema_courseblock": {"id"},
+    "edx_schema_forumpost": {"id"},
+    "edx_schema_gradingpolicy": {"id", "created", "modified"},
+}
+
+
+def test_imports_killed_at_any_moment_end_equal_to_a_clean_import(child_database, tmp_path):
+    seed = int(os.environ.get("EDX_SCHEMA_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"kill moments seeded with {seed} (EDX_SCHEMA_CRASH_SEED={seed} repeats them)")
+    rng = random.Random(seed)
+    package = build_package(spec=SPEC, output=tmp_path / "package").path
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    child_database.env["TMPDIR"] = str(scratch)  # whatever an import leaves in its TMPDIR shows here
+    command = ("import_package", str(package), "-v0")
+
+    started = time.monotonic()
+    child_database.manage(*command)
+    seconds = time.monotonic() - started
+    clean = _checksums(child_database)
+    assert clean["courseware_studentmodule"][0] == 240_000
+    _empty(child_database)
+
+    # Killed in the middle of the big member: none of it stored, its parsing helper (SQLite) gone.
+    child = child_database.start(*command)
+    try:
+        deadline = time.monotonic() + 300
+        while child.poll() is None and time.monotonic() < deadline:
+            if _loaded(child_database) >= {"auth_user", "user_api_usercoursetag"}:
+                break
+            time.sleep(0.05)
+        assert child.poll() is None, "the import finished before it could be killed"
+        _kill(child)
+    finally:
+        child.kill()
+    assert "courseware_studentmodule" not in _loaded(child_database)
+    assert child_database.query("SELECT COUNT(*) FROM courseware_studentmodule") == [(0,)]
+
+    # Then at random moments, reloading what is there already (--force) as well.
+    for extra in (("--force",), ()):
+        moment = rng.uniform(0.05, 0.95) * seconds
+        child = child_database.start(*command, *extra)
+        try:
+            child.wait(timeout=moment)
+            outcome = "finished before"
+        except subprocess.TimeoutExpired:
+            _kill(child)
+            outcome = "killed"
+        finally:
+            child.kill()
+        sql = "SELECT COUNT(*) FROM edx_schema_importrecord t WHERE t.outcome = 'loaded'"
+        (loads,) = child_database.query(sql)
+        name = " ".join(("import_package", *extra))
+        print(f"{name}: {outcome} {moment:.1f}s; {loads[0]} member loads recorded")
+
+    child_database.manage(*command)
+    assert _checksums(child_database) == clean
+    assert list(scratch.iterdir()) == []
+
+
+def _kill(child: subprocess.Popen) -> None:
+    """SIGKILL ``child``; its helper processes must notice and exit (they would hold the database)."""
+    helpers = _children(child.pid)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in helpers if _alive(pid)]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+def _loaded(database) -> set[str]:
+    # "table" is a reserved word: this form of quoting works on both databases.
+    rows = database.query("SELECT t.member FROM edx_schema_importrecord t WHERE t.outcome = 'loaded'")
+    tables = ("auth_user", "user_api_usercoursetag", "courseware_studentmodule")
+    return {table for (member,) in rows for table in tables if f"-{table}-" in member}
+
+
+def _tables(cursor, vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    else:
+        cursor.execute("SHOW TABLES")
+    return sorted(name for (name,) in cursor.fetchall() if name not in NOT_IMPORTED)
+
+
+def _empty(database) -> None:
+    """Delete every imported row (the import's log included), as before a first import."""
+    connection = database.connect()
+    try:
+        cursor = connection.cursor()
+        if database.vendor != "sqlite":
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+        for table in [*_tables(cursor, database.vendor), "edx_schema_importrecord"]:
+            cursor.execute(f"DELETE FROM {table}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _checksums(database) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a checksum of its rows, whatever their order.
+
+    The checksum is the sum of the rows' SHA-256 (modulo 2**256): equal for the same rows in any
+    order, so the ids the database numbered itself can be left out. Computed the same way on
+    both databases, through a plain DB-API connection, streaming the rows.
+    """
+    connection = database.connect()
+    try:
+        if database.vendor == "sqlite":
+            cursor = connection.cursor()
+        else:
+            import MySQLdb.cursors
+
+            cursor = connection.cursor(MySQLdb.cursors.SSCursor)  # streams: does not buffer the table
+        found = {}
+        for table in _tables(cursor, database.vendor):
+            cursor.execute(f"SELECT * FROM {table} LIMIT 0")
+            names = [d[0] for d in cursor.description if d[0] not in ASSIGNED.get(table, ())]
+            cursor.fetchall()
+            quote = '"{}"' if database.vendor == "sqlite" else "`{}`"
+            cursor.execute(f"SELECT {', '.join(map(quote.format, names))} FROM {table}")
+            count = total = 0
+            while rows := cursor.fetchmany(10_000):
+                for row in rows:
+                    digest = hashlib.sha256("\x1f".join(map(_text, row)).encode()).digest()
+                    total += int.from_bytes(digest)
+                    count += 1
+            found[table] = (count, f"{total % 2**256:064x}")
+        return found
+    finally:
+        connection.close()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
