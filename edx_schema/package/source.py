@@ -290,7 +290,8 @@ class Decryption:
             gpg = gnupg.GPG(gnupghome=self.gnupghome)
         except (OSError, ValueError, RuntimeError) as error:
             raise PackageError(f"{label}: cannot run gpg ({error})") from None
-        with tempfile.TemporaryDirectory(prefix="edx-schema-") as folder:
+        remove_stale_pipe_folders()
+        with tempfile.TemporaryDirectory(prefix=f"{PIPE_FOLDER_PREFIX}{os.getpid()}-") as folder:
             pipe = os.path.join(folder, "plaintext")
             os.mkfifo(pipe, 0o600)
             outcome: dict[str, object] = {}
@@ -339,6 +340,46 @@ class Decryption:
                 elif "no secret key" in stderr or "no_seckey" in stderr:
                     hint = " (no secret key for it in the keyring: check --gnupghome)"
                 raise PackageError(f"{label}: gpg could not decrypt it: {status}{hint}")
+
+
+#: gpg's plaintext pipe lives in ``{tmp}/edx-schema-gpg-{pid}-*``: the pid says whose it is.
+PIPE_FOLDER_PREFIX = "edx-schema-gpg-"
+
+
+def remove_stale_pipe_folders() -> list[str]:
+    """Remove the pipe folders of importer processes that are gone (killed with -9, say).
+
+    A kill leaves no chance to clean up; the next decryption does it instead. Only folders of
+    this user whose process no longer runs are removed (a live process keeps its own). Returns
+    the folders removed.
+    """
+    removed = []
+    root = tempfile.gettempdir()
+    with suppress(OSError):
+        entries = [e for e in os.scandir(root) if e.name.startswith(PIPE_FOLDER_PREFIX)]
+        for entry in entries:
+            pid = entry.name[len(PIPE_FOLDER_PREFIX) :].split("-", 1)[0]
+            with suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                if not (pid.isdigit() and stat.S_ISDIR(status.st_mode)) or status.st_uid != os.geteuid():
+                    continue
+                if _process_exists(int(pid)):
+                    continue
+                for name in os.listdir(entry.path):  # only the pipe: never anything else's files
+                    os.unlink(os.path.join(entry.path, name))
+                os.rmdir(entry.path)
+                removed.append(entry.path)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class _PipeReader(io.RawIOBase):

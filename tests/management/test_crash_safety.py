@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from edx_schema.package.builder import PackageSpec, build_package
+from tests.conftest import PASSPHRASE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,3 +187,53 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.hex()
     return str(value)
+
+
+def test_an_import_killed_while_gpg_decrypts_leaves_a_pipe_folder_that_the_next_removes(
+    child_database, tmp_path, gpg_key
+):
+    """gpg needs a named pipe on disk; a kill -9 cannot remove it, so the next import does."""
+    gpg, home, fingerprint = gpg_key
+    folder = tmp_path / "universityx-2024-11-17"
+    folder.mkdir()
+    clear = tmp_path / "auth_user.sql"
+    header = "id\tusername\tfirst_name\tlast_name\temail\tpassword\tis_staff\tis_active\tis_superuser\t"
+    with open(clear, "w") as out:
+        out.write(header + "last_login\tdate_joined\n")
+        for n in range(1, 300_001):
+            out.write(f"{n}\tu{n}\t\t\tu{n}@example.org\t\t0\t1\t0\tNULL\t2024-01-01 00:00:00\n")
+    member = folder / "UniversityX-CS-101x-3T2024-auth_user-prod-analytics.sql.gpg"
+    with open(clear, "rb") as source:
+        assert gpg.encrypt_file(source, [fingerprint], armor=False, always_trust=True, output=str(member)).ok
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    child_database.env["TMPDIR"] = str(scratch)
+    command = (
+        "import_package",
+        str(folder),
+        "--gnupghome",
+        home,
+        "--passphrase-file",
+        str(passphrase),
+        "-v0",
+    )
+    child = child_database.start(*command)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            if any(p.name.startswith("edx-schema-gpg-") for p in scratch.iterdir()):
+                break
+            time.sleep(0.01)
+        assert child.poll() is None, "the import ended before gpg started"
+        _kill(child)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    left = [p.name for p in scratch.iterdir()]
+    assert left, "the kill left no pipe folder: this test no longer tests anything"
+    assert all(name.startswith(f"edx-schema-gpg-{child.pid}-") for name in left)
+    child_database.manage(*command)
+    assert list(scratch.iterdir()) == []
+    assert child_database.query("SELECT COUNT(*) FROM auth_user") == [(300_000,)]

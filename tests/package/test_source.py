@@ -7,6 +7,7 @@ import os
 import pickle
 import stat
 import subprocess
+import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -14,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from edx_schema.errors import PackageError
-from edx_schema.package.source import Decryption, HashingReader, open_member, open_package
+from edx_schema.package.source import (
+    Decryption,
+    HashingReader,
+    open_member,
+    open_package,
+    remove_stale_pipe_folders,
+)
 from tests.conftest import PASSPHRASE
 
 USER_TABLE = "MITx-6.002x-2012_Fall-auth_user-prod-analytics.sql"
@@ -582,3 +589,18 @@ def test_a_zip_inside_the_package_is_warned_about(tmp_path, kind):
         "org-2024-01-07/org-2024-01-07.zip: a zip inside the package; its members are not read "
         "(unzip it and import it as a package of its own)"
     ]
+
+
+def test_only_pipe_folders_of_processes_that_are_gone_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = tmp_path / f"edx-schema-gpg-{gone.pid}-abc"
+    stale.mkdir()
+    os.mkfifo(stale / "plaintext")
+    mine = tmp_path / f"edx-schema-gpg-{os.getpid()}-def"  # a live import's: in use
+    mine.mkdir()
+    other = tmp_path / "edx-schema-gpgx-1-ghi"  # not a pipe folder of ours
+    other.mkdir()
+    assert remove_stale_pipe_folders() == [str(stale)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
