@@ -205,3 +205,31 @@ def test_an_override_history_with_an_id_that_cannot_be_one_is_a_404(sample, admi
         assert admin_client.get(url(model, "history", bad)).status_code == 404
         assert admin_client.get(url(model, "simple_history", override.pk, bad)).status_code == 404
         assert admin_client.get(url(model, "simple_history", bad, version)).status_code == 404
+
+
+#: SQL injection attempts, in the search box and in every filter: each must be a value, not SQL.
+INJECTIONS = [
+    "' OR '1'='1",
+    "1 OR 1=1",
+    "1; DROP TABLE auth_user; --",
+    "%' UNION SELECT username, password FROM auth_user -- ",
+    '" OR ""="',
+    "\\'; DELETE FROM courseware_studentmodule; #",
+]
+
+
+def _row_counts():
+    return {model: model._default_manager.count() for model in MODELS}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=label)
+def test_sql_in_a_search_or_a_filter_is_only_a_value(sample, admin_client, model):
+    before = _row_counts()
+    parameters = filter_parameters(model, User.objects.get(username="admin"))
+    for attempt in INJECTIONS:
+        response = assert_normal_page(admin_client, model, {"q": attempt})
+        if getattr(admin.site._registry[model], "indexed_search", ()):
+            assert response.context["cl"].result_count == 0, (model, attempt)
+        for name in parameters:
+            assert_normal_page(admin_client, model, {name: attempt})
+    assert _row_counts() == before  # nothing dropped or deleted
