@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -172,17 +172,18 @@ def import_packages(
     rejects = RejectsFile(rejects_path) if rejects_path is not None else None
     if rejects is not None:
         rejects.check()  # before loading anything: rejected rows must never be lost
-    try:
-        packages = [open_package(path) for path in paths]
-    except OSError as error:
-        raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
-    # Stable: undated packages keep their given order, before the dated ones.
-    packages.sort(key=lambda p: p.date or datetime.date.min)
-    _check_courses_present(packages, options)
     summary = ImportSummary(rejects_path=rejects_path)
-    for package in packages:
-        with package:  # closes the zip it keeps open for its members
+    with ExitStack() as opened:  # each package closes the zip it keeps open for its members
+        try:
+            packages = [opened.enter_context(open_package(path)) for path in paths]
+        except OSError as error:
+            raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
+        # Stable: undated packages keep their given order, before the dated ones.
+        packages.sort(key=lambda p: p.date or datetime.date.min)
+        _check_courses_present(packages, options)
+        for package in packages:
             _import_package(package, options, summary, progress or _no_progress, rejects)
+            package.close()
     return summary
 
 
