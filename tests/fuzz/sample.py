@@ -36,13 +36,13 @@ DOCUMENTS = {
 }
 KINDS: tuple[str, ...] = (*LOADED_TABLES, *DOCUMENTS)
 
-# Tables keyed by a natural key (their files have no id); every other table by its first column
-# among these (user_id_map calls its id user_id).
-_NATURAL_KEYS = {
+# Tables keyed by other columns than ``id``: a natural key (their files have no id), or
+# user_id_map's primary key, hash_id (its id, or user_id, is the learner's and may repeat).
+_KEYS = {
     "grades_persistentcoursegrade": ("course_id", "user_id"),
     "grades_persistentsubsectiongrade": ("course_id", "user_id", "usage_key"),
+    "user_id_map": ("hash_id",),
 }
-_ID_COLUMNS = ("id", "user_id")
 
 
 def category(kind: str) -> str:
@@ -146,7 +146,7 @@ def _tsv_keys(kind: str, data: bytes, *, case_insensitive: bool) -> set[tuple]:
         header = reader.header
         if not header:
             return set()  # a zero-length member: nothing to load
-        columns = _NATURAL_KEYS.get(kind) or (next(c for c in _ID_COLUMNS if c in header),)
+        columns = _KEYS.get(kind, ("id",))
         positions = [header.index(column) for column in columns]
         return {tuple(_normal(record.values[p], case_insensitive) for p in positions) for record in reader}
     except Exception as error:  # the import must have failed too; the caller checks that
