@@ -114,7 +114,6 @@ def test_an_import_process_never_prints_a_traceback_nor_outgrows_the_memory_limi
             before=before,
             expected=expected,
             tables=tables,
-            case_insensitive=connection.vendor == "mysql",
             others=frozenset(prerequisites),
         )
         if problems:
