@@ -55,6 +55,15 @@ def table_of(kind: str) -> str:
     return DOCUMENTS.get(kind, kind)
 
 
+#: Tables a member fills besides its own: a subsection grade's course gets its empty block list.
+_FILLS_TOO = {"grades_persistentsubsectiongrade": ("grades_visibleblocks",)}
+
+
+def tables_filled(kind: str) -> tuple[str, ...]:
+    """Every table that loading a member of this kind may write to."""
+    return (table_of(kind), *_FILLS_TOO.get(kind, ()))
+
+
 def courses_of(kind: str) -> tuple[str, ...]:
     """The sample's courses that have a member of this kind (only CS-101x uses ORA)."""
     return ("CS-101x",) if kind in ORA_TABLES else tuple(COURSES)
