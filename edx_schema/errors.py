@@ -66,6 +66,13 @@ class GradingPolicyError(EdxSchemaError):
     """A grading policy cannot be used: a GRADER entry or a cutoff is malformed."""
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters: a value from the input is
+    quoted with its control characters escaped, and never whole when it is long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 #: The longest exception message echoed to the user for an unforeseen error (it may quote input).
 UNEXPECTED_MESSAGE_LIMIT = 300
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from hashlib import sha1
 from typing import Any
 
-from .errors import GradingPolicyError
+from .errors import GradingPolicyError, shown
 
 #: The LMS's default ``grading_policy`` (``CourseFields.grading_policy.default``).
 DEFAULT_POLICY: dict[str, Any] = {
@@ -131,25 +131,23 @@ def _graders(policy: Mapping[str, Any]) -> list[_Grader]:
     if not isinstance(entries, list):
         raise GradingPolicyError("the grading policy's GRADER is not a list")
     for index, entry in enumerate(entries):
-        where = f"GRADER entry {index + 1}"
         if not isinstance(entry, Mapping) or "type" not in entry:
-            raise GradingPolicyError(f"{where} has no type")
+            raise GradingPolicyError(f"GRADER entry {index + 1} has no type")
+        # Values come from a file: messages quote them short (see errors.shown).
+        where = f"GRADER entry {index + 1} ({_label(entry['type'])})"
         try:
             min_count = int(float(entry["min_count"]))
         except KeyError:
-            raise GradingPolicyError(f"{where} ({entry['type']}) has no min_count") from None
-        except (TypeError, ValueError):
-            raise GradingPolicyError(
-                f"{where} ({entry['type']}): min_count {entry['min_count']!r} is not a number"
-            ) from None
+            raise GradingPolicyError(f"{where} has no min_count") from None
+        except (TypeError, ValueError, OverflowError):
+            count = shown(entry["min_count"])
+            raise GradingPolicyError(f"{where}: min_count {count} is not a number") from None
         drop_count = entry.get("drop_count")
         if isinstance(drop_count, bool) or not isinstance(drop_count, int):
-            raise GradingPolicyError(
-                f"{where} ({entry['type']}): drop_count {drop_count!r} is not an integer"
-            )
+            raise GradingPolicyError(f"{where}: drop_count {shown(drop_count)} is not an integer")
         weight = entry.get("weight", 0)
         if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise GradingPolicyError(f"{where} ({entry['type']}): weight {weight!r} is not a number")
+            raise GradingPolicyError(f"{where}: weight {shown(weight)} is not a number")
         graders.append(
             _Grader(
                 type=entry["type"],
@@ -162,13 +160,20 @@ def _graders(policy: Mapping[str, Any]) -> list[_Grader]:
     return graders
 
 
+def _label(name: object) -> str:
+    """A grader's type as a message names it: as it is if short printable text, else quoted short."""
+    if isinstance(name, str) and name.isprintable() and len(name) <= 40:
+        return name
+    return shown(name, 40)
+
+
 def _cutoffs(policy: Mapping[str, Any]) -> dict[str, float]:
     cutoffs = policy.get("GRADE_CUTOFFS", {})
     if not isinstance(cutoffs, Mapping):
         raise GradingPolicyError("the grading policy's GRADE_CUTOFFS is not a mapping of letter to fraction")
     for letter, cutoff in cutoffs.items():
         if isinstance(cutoff, bool) or not isinstance(cutoff, int | float):
-            raise GradingPolicyError(f"GRADE_CUTOFFS {letter!r}: {cutoff!r} is not a number")
+            raise GradingPolicyError(f"GRADE_CUTOFFS {shown(letter, 40)}: {shown(cutoff)} is not a number")
     return dict(cutoffs)
 
 

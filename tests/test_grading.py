@@ -268,6 +268,31 @@ def test_a_malformed_grader_is_a_clear_error(entry, message):
         course_grade(policy(entry), [])
 
 
+@pytest.mark.parametrize(
+    ("bad_policy", "message"),
+    [
+        # Found by the fuzzing harness: the whole 1,000-character value was echoed.
+        (policy(grader(drop_count="\n" * 1_000)), "GRADER entry 1 (Homework): drop_count '\\n\\n\\n"),
+        (policy(grader(min_count=["x" * 1_000])), "GRADER entry 1 (Homework): min_count ['xxx"),
+        (policy(grader(weight={"w": "x" * 1_000})), "GRADER entry 1 (Homework): weight {'w': 'xxx"),
+        (policy(grader("Home\nwork" * 100, drop_count=None)), "GRADER entry 1 ('Home\\nworkHome\\nwork"),
+        (policy(grader(), cutoffs={"A" * 1_000: "x" * 1_000}), "GRADE_CUTOFFS 'AAAA"),
+    ],
+)
+def test_a_malformed_grader_is_named_by_a_short_escaped_excerpt_of_its_value(bad_policy, message):
+    with pytest.raises(GradingPolicyError) as error:
+        course_grade(bad_policy, [])
+    text = str(error.value)
+    assert text.startswith(message)
+    assert len(text) < 200
+    assert text.isprintable()
+
+
+def test_an_infinite_min_count_is_not_a_number():
+    with pytest.raises(GradingPolicyError, match="min_count inf is not a number"):
+        course_grade(policy(grader(min_count=float("inf"))), [])
+
+
 def test_subsection_rounding_must_be_4_2_or_none():
     with pytest.raises(GradingPolicyError, match="must be 4, 2 or None"):
         course_grade(policy(grader()), [], subsection_rounding=3)

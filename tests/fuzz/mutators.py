@@ -161,6 +161,7 @@ def mutate(name: str, data: bytes, rng: random.Random, *, strict: bool = False) 
         TypeError,
         AttributeError,
         RecursionError,
+        StopIteration,  # next() found no such part (a tarball cut short lists fewer files)
         tarfile.TarError,
         EOFError,
         OSError,

@@ -13,6 +13,7 @@ import functools
 import io
 import json
 import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from edx_schema.package.names import LOADED_TABLES
@@ -36,13 +37,13 @@ DOCUMENTS = {
 }
 KINDS: tuple[str, ...] = (*LOADED_TABLES, *DOCUMENTS)
 
-# Tables keyed by a natural key (their files have no id); every other table by its first column
-# among these (user_id_map calls its id user_id).
-_NATURAL_KEYS = {
+# Tables keyed by other columns than ``id``: a natural key (their files have no id), or
+# user_id_map's primary key, hash_id (its id, or user_id, is the learner's and may repeat).
+_KEYS = {
     "grades_persistentcoursegrade": ("course_id", "user_id"),
     "grades_persistentsubsectiongrade": ("course_id", "user_id", "usage_key"),
+    "user_id_map": ("hash_id",),
 }
-_ID_COLUMNS = ("id", "user_id")
 
 
 def category(kind: str) -> str:
@@ -52,6 +53,15 @@ def category(kind: str) -> str:
 
 def table_of(kind: str) -> str:
     return DOCUMENTS.get(kind, kind)
+
+
+#: Tables a member fills besides its own: a subsection grade's course gets its empty block list.
+_FILLS_TOO = {"grades_persistentsubsectiongrade": ("grades_visibleblocks",)}
+
+
+def tables_filled(kind: str) -> tuple[str, ...]:
+    """Every table that loading a member of this kind may write to."""
+    return (table_of(kind), *_FILLS_TOO.get(kind, ()))
 
 
 def courses_of(kind: str) -> tuple[str, ...]:
@@ -109,11 +119,15 @@ class NoOracle(Exception):
     """The oracle cannot read these bytes, so it cannot say what a complete load stores."""
 
 
-def expected_rows(kind: str, data: bytes, *, case_insensitive: bool) -> int:
+#: How a database compares a column's text: a function giving the value it compares.
+Fold = Callable[[str], str]
+
+
+def expected_rows(kind: str, data: bytes, *, folds: Mapping[str, Fold]) -> int:
     """How many rows a complete load of ``data`` leaves in the kind's (empty) table.
 
-    ``case_insensitive``: the database compares text keys as MariaDB's utf8mb4_unicode_ci does
-    (case and trailing spaces ignored), so two keys that differ only so are one row.
+    ``folds``: the key columns the database compares case-insensitively, and how (two keys
+    that are equal once folded are one row).
     """
     if kind == "course_olx":
         return 1
@@ -134,10 +148,10 @@ def expected_rows(kind: str, data: bytes, *, case_insensitive: bool) -> int:
             except (ValueError, RecursionError, KeyError, TypeError) as error:
                 raise NoOracle(error) from None
         return len(ids)
-    return len(_tsv_keys(kind, data, case_insensitive=case_insensitive))
+    return len(_tsv_keys(kind, data, folds=folds))
 
 
-def _tsv_keys(kind: str, data: bytes, *, case_insensitive: bool) -> set[tuple]:
+def _tsv_keys(kind: str, data: bytes, *, folds: Mapping[str, Fold]) -> set[tuple]:
     """The distinct keys of a TSV member, read naively (no escapes in key columns)."""
     from edx_schema.package.tsv import TsvReader  # the pure decoder: it is fuzzed on its own
 
@@ -146,18 +160,18 @@ def _tsv_keys(kind: str, data: bytes, *, case_insensitive: bool) -> set[tuple]:
         header = reader.header
         if not header:
             return set()  # a zero-length member: nothing to load
-        columns = _NATURAL_KEYS.get(kind) or (next(c for c in _ID_COLUMNS if c in header),)
-        positions = [header.index(column) for column in columns]
-        return {tuple(_normal(record.values[p], case_insensitive) for p in positions) for record in reader}
+        columns = _KEYS.get(kind, ("id",))
+        positions = [(header.index(column), folds.get(column)) for column in columns]
+        return {tuple(_normal(record.values[p], fold) for p, fold in positions) for record in reader}
     except Exception as error:  # the import must have failed too; the caller checks that
         raise NoOracle(error) from None
 
 
-def _normal(value: str | None, case_insensitive: bool) -> object:
+def _normal(value: str | None, fold: Fold | None) -> object:
     if value is not None and value.lstrip("-").isascii() and value.lstrip("-").isdigit():
         return int(value)
-    if case_insensitive and value is not None:
-        return value.casefold().rstrip(" ")
+    if fold is not None and value is not None:
+        return fold(value)
     return value
 
 
