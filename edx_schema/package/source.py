@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from ..errors import PackageError
+from ..errors import PackageError, shown
 from .names import MemberName, parse_member_name, split_package_name
 
 
@@ -122,7 +122,7 @@ def _check_member_path(name: str, *, archive: Path) -> None:
     posix = name.replace("\\", "/")
     if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in posix.split("/"):
         raise PackageError(
-            f"{archive}: refusing member {name!r}: its name is absolute or contains '..', "
+            f"{archive}: refusing member {shown(name)}: its name is absolute or contains '..', "
             "so the archive is malformed or hostile"
         )
 

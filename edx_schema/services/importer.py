@@ -24,7 +24,7 @@ from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
 
-from ..errors import FormatError, GradingPolicyError, PackageError, unexpected
+from ..errors import FormatError, GradingPolicyError, PackageError, shown, unexpected
 from ..models import ImportRecord
 from ..package.course import read_course_structure, read_grading_policy
 from ..package.forum import read_posts
@@ -526,7 +526,8 @@ def _course_of_root(usage_key: str, *, label: str) -> str:
         if getattr(course, "run", None) is None:  # i4x://O/C/course/R:x gives no run R:x
             course = course.replace(run=key.block_id)
     except InvalidKeyError:
-        raise PackageError(f"{label}: the course block's key {usage_key!r} gives no course key") from None
+        message = f"the course block's key {shown(usage_key)} gives no course key"
+        raise PackageError(f"{label}: {message}") from None
     return str(course)
 
 

@@ -114,6 +114,16 @@ def test_zip_without_a_top_folder(tmp_path):
     assert read_member(package, SCORE_TABLE) == SCORE_DATA
 
 
+def test_a_hostile_member_name_is_quoted_short_and_escaped(tmp_path):
+    hostile = "../" + "\x1b[31m" * 3000 + "evil.sql"
+    path = make_zip(tmp_path / "org-2024-01-07.zip", {USER_TABLE: USER_DATA, hostile: b"x\n"})
+    with pytest.raises(PackageError) as error:
+        open_package(path)
+    message = str(error.value)
+    assert "\x1b" not in message  # escaped, as \\x1b
+    assert len(message) < len(str(path)) + 200
+
+
 @pytest.mark.parametrize("hostile", ["../evil.sql", "/abs.sql", "org-2024-01-07/../../evil.sql"])
 def test_zip_with_a_member_escaping_the_folder_is_refused(tmp_path, hostile):
     path = make_zip(tmp_path / "org-2024-01-07.zip", {USER_TABLE: USER_DATA, hostile: b"x\n"})
