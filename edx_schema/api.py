@@ -17,9 +17,9 @@ from .grading import (
     grading_policy_hash,
     merge_policy,
 )
+from .importing import ImportOptions, ImportSummary, MemberResult, import_packages
 from .package.source import Decryption
 from .services.demo import DemoSummary, load_demo
-from .services.importer import ImportOptions, ImportSummary, MemberResult, import_packages
 from .services.overrides import (
     Correction,
     correct_subsection_grade,

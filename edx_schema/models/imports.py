@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from ..outcomes import RECORDED, RowCounts, Status
+from ..package.names import SITES
+
 
 class ImportRecord(models.Model):
     """One member of a data package, as one run of ``import_package`` handled it.
@@ -18,16 +21,16 @@ class ImportRecord(models.Model):
     .. no_pii:
     """
 
-    LOADED = "loaded"
-    FAILED = "failed"
-    OUTCOME_CHOICES = ((LOADED, "loaded"), (FAILED, "failed"))
+    LOADED = Status.LOADED
+    FAILED = Status.FAILED
+    OUTCOME_CHOICES = tuple((str(status), str(status)) for status in RECORDED)
 
     package = models.CharField(max_length=255, db_index=True, help_text="The package, e.g. mitx-2024-01-07.")
     package_date = models.DateField(null=True, blank=True, help_text="The date in the package's name.")
     member = models.CharField(max_length=255, help_text="The member's path inside the package.")
     table = models.CharField(max_length=64, help_text="The table it was loaded into.")
     course_id = models.CharField(max_length=255, blank=True, db_index=True, help_text="Its course, if known.")
-    site = models.CharField(max_length=16, blank=True, help_text="prod, edge or prod-edge.")
+    site = models.CharField(max_length=16, blank=True, help_text=f"{', '.join(SITES[:-1])} or {SITES[-1]}.")
     checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the member's clear text.")
     rows_read = models.BigIntegerField(default=0)
     inserted = models.BigIntegerField(default=0)
@@ -47,3 +50,14 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package}/{self.member}: {self.outcome}"
+
+    @staticmethod
+    def count_fields(counts: RowCounts) -> dict[str, int]:
+        """The row-count fields of a record for ``counts``."""
+        return {
+            "rows_read": counts.read,
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
+            "rejected": counts.rejected,
+        }

@@ -51,7 +51,20 @@ UNMODELLED_TABLES: tuple[str, ...] = (
     "course",
 )
 
-SITES: tuple[str, ...] = ("prod", "edge", "prod-edge")
+#: The sites of an Open edX instance whose data a package holds (edX's own, and Edge).
+SINGLE_SITES: tuple[str, ...] = ("prod", "edge")
+#: Every site a member name can give: legacy packages combined both in "prod-edge" files.
+SITES: tuple[str, ...] = (*SINGLE_SITES, "prod-edge")
+#: What an import can be asked for: one site's members, or every member.
+SITE_CHOICES: tuple[str, ...] = (*SINGLE_SITES, "all")
+
+
+def sites_of(choice: str) -> tuple[str, ...]:
+    """The member sites that a site choice takes: "prod-edge" files belong to prod."""
+    if choice == "all":
+        return SITES
+    return (choice, "prod-edge") if choice == "prod" else (choice,)
+
 
 #: The constant columns the exporter appends to auth_user for the retired Askbot forum.
 AUTH_USER_ASKBOT_COLUMNS: tuple[str, ...] = (
@@ -117,12 +130,12 @@ def parse_member_name(path: str) -> MemberName:
         return MemberName(kind="unknown", **common)
     stem = name[: -len(extension)]
     if extension == ".mongo":
-        for site in ("prod", "edge"):
+        for site in SINGLE_SITES:
             if stem.endswith(f"-{site}"):
                 return MemberName(kind="forum", entity=stem[: -len(site) - 1], site=site, **common)
         return MemberName(kind="forum", entity=stem, site="prod", **common)
     site = None
-    for candidate in ("prod-edge", "prod", "edge"):  # prod-edge before its own suffix "edge"
+    for candidate in reversed(SITES):  # prod-edge before its own suffix "edge"
         if stem.endswith(f"-{candidate}-analytics"):
             site = candidate
             stem = stem[: -len(f"-{candidate}-analytics")]

@@ -419,24 +419,29 @@ class TsvReader:
         return Record(line, values)
 
 
-def encode_field(value: object) -> str:
+def encode_field(value: object, *, null: str = "NULL", nul: str = "") -> str:
     """Write one value as the exporter does: ``NULL`` for None, escaped TAB/LF/CR/backslash.
 
-    Booleans are ``0``/``1`` and NUL characters are dropped (the exporter deletes them).
+    Booleans are ``0``/``1`` and NUL characters are dropped (the exporter deletes them). MySQL's
+    ``LOAD DATA`` reads the same text with ``null="\\N"`` and ``nul="\\0"``.
     """
     if value is None:
-        return "NULL"
+        return null
     if isinstance(value, bool):
         return "1" if value else "0"
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
     # str.replace runs in C; str.translate with a mapping goes through Python per character.
-    for raw, escaped in _ENCODINGS:
-        if raw in text:
-            text = text.replace(raw, escaped)
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\0" in text:
+        text = text.replace("\0", nul)
     return text
-
-
-_ENCODINGS = (("\\", "\\\\"), ("\r", "\\r"), ("\t", "\\t"), ("\n", "\\n"), ("\0", ""))
 
 
 def format_record(values: Iterable[object]) -> str:

@@ -31,6 +31,7 @@ def save_posts(*, posts: Iterable[Post]) -> Saved:
     saved = Saved()
     for batch in batches(posts, size=lambda post: len(post.body) + len(post.title)):
         wanted = {post.post_id: {name: getattr(post, name) for name in _FIELDS} for post in batch}
+        saved.read += len(batch)
         existing = {row.post_id: row for row in ForumPost.objects.filter(post_id__in=list(wanted))}
         new, changed = [], []
         for post_id, values in wanted.items():

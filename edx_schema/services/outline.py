@@ -25,6 +25,7 @@ from django.db.models.functions import Cast
 from ..errors import FormatError, GradingPolicyError
 from ..grading import course_grade, grading_policy_hash, merge_policy
 from ..models import CourseBlock, GradingPolicy, PersistentSubsectionGrade
+from ..outcomes import RowCounts
 from ..package.course import Block, weight_of
 from ..package.jsondoc import excerpt, loads
 
@@ -80,12 +81,9 @@ def key_text(name: str = "usage_key") -> Cast:
 
 
 @dataclass
-class Saved:
-    """What storing did: rows inserted, updated, unchanged and (outline only) deleted."""
+class Saved(RowCounts):
+    """What storing did: the row counts, and (outline only) the rows deleted."""
 
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     deleted: int = 0
 
 
@@ -156,6 +154,7 @@ def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
         )
         for batch in batches(blocks, size=lambda block: len(json.dumps(block.metadata))):
             wanted = {block.usage_key: _values(block) for block in batch}
+            saved.read += len(batch)
             pks = {key: stored.pop(key) for key in wanted if key in stored}
             current = {
                 pk: dict(zip(_BLOCK_FIELDS, values, strict=True))
@@ -238,7 +237,7 @@ def save_grading_policy(*, course_id: str, text: str, source: str) -> Saved:
         "grading_policy_hash": grading_policy_hash(policy),
         "source": source[:255],
     }
-    saved = Saved()
+    saved = Saved(read=1)
     row = GradingPolicy.objects.filter(course_id=course_id).first()
     if row is None:
         GradingPolicy.objects.create(course_id=course_id, **values)

@@ -11,15 +11,12 @@ A graded subsection the learner never opened counts as 0 out of the possible sco
 
 from __future__ import annotations
 
+import functools
 import heapq
 import marshal
-import multiprocessing
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -27,6 +24,8 @@ from django.utils import timezone
 
 from ..errors import EdxSchemaError, GradingPolicyError
 from ..grading import CourseGrader, grading_policy_hash
+from ..helper_process import Helper, HelperFailed, Send, can_fork
+from ..importing.backends import backend
 from ..models import (
     CourseBlock,
     CourseEnrollment,
@@ -36,6 +35,7 @@ from ..models import (
     PersistentSubsectionGradeOverride,
 )
 from .outline import key_text, unattempted_possibles
+from .pages import by_key
 
 BATCH = 2_000
 STREAM_CHUNK = 10_000
@@ -84,39 +84,11 @@ def _pages_by_user(
 ) -> Iterator[tuple[int, list[tuple]]]:
     """``(user_id, rows)`` for each user of ``queryset`` in ``course_id``, in user order.
 
-    Only users above ``after`` and up to ``upto``: the first page starts after ``after``, and
-    reading stops past ``upto`` (as keyset bounds, not filters, so that every page is the same
-    query: an extra user-id range made SQLite read overrides through every grade of the range).
-
-    ``fields[0]`` is ``user``. Read in keyset pages of STREAM_CHUNK rows (``user_id > last``)
-    rather than one big SELECT: MySQLdb buffers a whole result set on the client, so one query
-    would hold the course in memory. A page ends at the last user it holds completely; the next
-    page starts after that user.
+    ``fields[0]`` is ``user``; only users above ``after`` and up to ``upto``. Read in keyset pages
+    of STREAM_CHUNK rows (see ``services.pages``), each a seek in the course's index.
     """
-    if connection.vendor == "mysql":
-        # As `course_id = X`, MariaDB reads (course_id, user_id, ...) indexes by course_id alone
-        # and skips the users before the page row by row: every page walked the course from its
-        # first row (72 s instead of 8 for 100,000 learners). As a range it seeks to the page.
-        queryset = queryset.filter(**{f"{course}__gte": course_id, f"{course}__lte": course_id})
-    else:  # SQLite seeks on (course_id = X, user_id > N); a range on course_id would not.
-        queryset = queryset.filter(**{course: course_id})
-    while True:
-        page = queryset if after is None else queryset.filter(**{f"{user}__gt": after})
-        rows = list(page.order_by(course, user).values_list(*fields)[:STREAM_CHUNK])
-        if len(rows) == STREAM_CHUNK:
-            last = rows[-1][0]
-            complete = [row for row in rows if row[0] != last]
-            if not complete:  # one user has a whole page of rows or more: read that user alone
-                complete = list(page.filter(**{user: last}).values_list(*fields))
-        else:
-            complete = rows
-        for user_id, group in groupby(complete, key=itemgetter(0)):
-            if upto is not None and user_id > upto:
-                return
-            yield user_id, list(group)
-        if len(rows) < STREAM_CHUNK:
-            return
-        after = complete[-1][0]
+    queryset = queryset.filter(**backend().course_range(course, course_id))
+    return by_key(queryset, fields, key=user, prefix=(course,), after=after, upto=upto, chunk=STREAM_CHUNK)
 
 
 def _merge_by_user(*streams: Iterator[tuple[int, list[tuple]]]) -> Iterator[tuple[int, list[list[tuple]]]]:
@@ -313,11 +285,11 @@ def _graded(
 # -- a helper process on SQLite -------------------------------------------------------------------
 #
 # On SQLite the database is read in this process, and the work per learner is Python (the GIL):
-# for a big course a forked helper process grades the upper half of the learners (by user id)
-# while this one grades the lower half, and writes its grades to a temporary file that this
-# process reads back once its own half is done (a pipe would stall the helper meanwhile). Only
-# for a database file, outside any transaction (the helper must see what this process sees),
-# and where fork exists; otherwise everything is done here.
+# for a big course a forked helper process (``helper_process``) grades the upper half of the
+# learners (by user id) while this one grades the lower half, and spools its grades to a file
+# that this process reads back once its own half is done (a pipe would stall the helper
+# meanwhile). Only for a database file, outside any transaction (the helper must see what this
+# process sees), and where fork exists; otherwise everything is done here.
 
 #: Courses with fewer subsection rows than this are graded in this process alone.
 HELPER_MIN_ROWS = 200_000
@@ -326,11 +298,11 @@ HELPER_MIN_ROWS = 200_000
 def _helper_split(*, course_id: str, user_ids: list[int] | None) -> int | None:
     """The user id that splits the course's rows in two halves, or None to use no helper."""
     if (
-        connection.vendor != "sqlite"
+        not backend().single_writer
         or connection.in_atomic_block
         or connection.settings_dict["NAME"] == ":memory:"
         or "mode=memory" in str(connection.settings_dict["NAME"])
-        or "fork" not in multiprocessing.get_all_start_methods()
+        or not can_fork()
     ):
         return None
     rows = PersistentSubsectionGrade.objects.filter(course_id=course_id)
@@ -349,58 +321,29 @@ def _graded_with_helper(
 
     ``when_done`` is called once the helper has finished reading the database.
     """
-    context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryFile(prefix="edx-schema-grades-") as spool:
-        helper = context.Process(
-            target=_grade_upper_half,
-            args=(sheet, course_id, user_ids, split, spool.fileno()),
-            name="edx-schema grader",
-            daemon=True,
-        )
-        helper.start()
+    work = functools.partial(_grade_upper_half, sheet, course_id, user_ids, split)
+    with Helper(work, name="grading helper", spool=True) as helper:
+        yield from _graded(sheet, course_id=course_id, user_ids=user_ids, upto=split)
+        helper.wait()
+        when_done()
         try:
-            yield from _graded(sheet, course_id=course_id, user_ids=user_ids, upto=split)
-            helper.join()
-            when_done()
-            if helper.exitcode != 0:
-                raise EdxSchemaError(
-                    f"{course_id}: the grading helper process failed (exit {helper.exitcode})"
-                )
-            spool.seek(0)
-            while True:
-                try:
-                    batch = marshal.load(spool)
-                except EOFError:
-                    return
-                if isinstance(batch, str):  # the helper's error message
-                    raise EdxSchemaError(f"{course_id}: {batch}")
+            for batch in helper.messages():
                 yield from batch
-        finally:
-            if helper.is_alive():
-                helper.terminate()
-                helper.join()
+        except HelperFailed as error:
+            raise EdxSchemaError(f"{course_id}: {error}") from None
 
 
-def _grade_upper_half(sheet: _Sheet, course_id: str, user_ids: list[int] | None, split: int, fd: int) -> None:
-    """The helper process: grade the learners above ``split``, spool the grades in batches."""
-    # The connection fork copied belongs to the parent: forget it (closing it here could
-    # disturb the parent's) and open one of our own.
-    connection.connection = None
-    spool = os.fdopen(fd, "wb", closefd=False)
-    try:
-        batch = []
-        for grade in _graded(sheet, course_id=course_id, user_ids=user_ids, after=split):
-            batch.append(grade)
-            if len(batch) >= BATCH:
-                marshal.dump(batch, spool)
-                batch = []
-        marshal.dump(batch, spool)
-    except Exception as error:  # reported by the parent, which turns it into a domain error
-        marshal.dump(f"grading failed in the helper process: {error!r}", spool)
-    finally:
-        spool.flush()
-        connection.connection = None
-        os._exit(0)
+def _grade_upper_half(
+    sheet: _Sheet, course_id: str, user_ids: list[int] | None, split: int, send: Send
+) -> None:
+    """The helper's work: grade the learners above ``split``, send the grades in batches."""
+    batch = []
+    for grade in _graded(sheet, course_id=course_id, user_ids=user_ids, after=split):
+        batch.append(grade)
+        if len(batch) >= BATCH:
+            send(batch)
+            batch = []
+    send(batch)
 
 
 _WRITTEN = ("grading_policy_hash", "percent_grade", "letter_grade", "passed_timestamp", "modified")
@@ -462,20 +405,11 @@ def _upsert(params: list[tuple]) -> None:
     Plain SQL rather than model instances: building and preparing 100,000 instances (each
     course key parsed again) took longer than computing the grades.
     """
-    ops = connection.ops
-    table = ops.quote_name(PersistentCourseGrade._meta.db_table)
-    columns = ("user_id", "course_id", "course_version", *_WRITTEN, "created")
-    if connection.vendor == "mysql":
-        conflict = "ON DUPLICATE KEY UPDATE " + ", ".join(
-            f"{ops.quote_name(c)} = VALUES({ops.quote_name(c)})" for c in _WRITTEN
-        )
-    else:
-        conflict = "ON CONFLICT (course_id, user_id) DO UPDATE SET " + ", ".join(
-            f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in _WRITTEN
-        )
-    sql = (
-        f"INSERT INTO {table} ({', '.join(map(ops.quote_name, columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) {conflict}"
+    sql = backend().upsert_sql(
+        PersistentCourseGrade._meta.db_table,
+        ("user_id", "course_id", "course_version", *_WRITTEN, "created"),
+        key=("course_id", "user_id"),
+        update=_WRITTEN,
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -58,10 +58,10 @@ def load_data_package(db):
     """``load_data_package(path, **options)``: import a data package (zip or folder) into the test DB.
 
     Runs the import service as ``manage.py import_package`` does; the options are those of
-    :class:`edx_schema.services.importer.ImportOptions`. Returns the import summary, and fails
+    :class:`edx_schema.importing.ImportOptions`. Returns the import summary, and fails
     the test if any file failed or any row was rejected.
     """
-    from ..services.importer import ImportOptions, import_packages
+    from ..importing import ImportOptions, import_packages
 
     def load(path: str | Path, **options):
         summary = import_packages(paths=[Path(path)], options=ImportOptions(**options))

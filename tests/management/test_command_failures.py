@@ -23,8 +23,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
+from edx_schema.importing import member as member_import
+from edx_schema.importing import packages, rejects
 from edx_schema.models import CourseEnrollment, ImportRecord
-from edx_schema.services import database, importer, rejects
+from edx_schema.services import database
 
 pytestmark = pytest.mark.django_db
 
@@ -66,14 +68,14 @@ def package(tmp_path: Path, *, bad_enrollment: bool = False) -> Path:
 
 def test_a_bug_while_loading_one_member_fails_that_member_and_the_others_load(tmp_path, monkeypatch):
     folder = package(tmp_path)
-    real = importer.load_member
+    real = member_import.load_member
 
     def load_member(**kwargs):
         if "student_courseenrollment" in kwargs["label"]:
             raise ZeroDivisionError("division by zero in a row converter")
         return real(**kwargs)
 
-    monkeypatch.setattr(importer, "load_member", load_member)
+    monkeypatch.setattr(member_import, "load_member", load_member)
     out, err, error = run("import_package", str(folder))
     assert error is not None  # non-zero exit
     assert "1 file(s) failed" in str(error)
@@ -89,7 +91,7 @@ def test_a_bug_while_loading_one_member_fails_that_member_and_the_others_load(tm
 
 def test_verbosity_3_prints_the_traceback_of_a_bug(tmp_path, monkeypatch):
     folder = package(tmp_path)
-    monkeypatch.setattr(importer, "load_member", lambda **kwargs: {}["no such key"])
+    monkeypatch.setattr(member_import, "load_member", lambda **kwargs: {}["no such key"])
     out, err, error = run("import_package", str(folder), "-v", "3")
     assert error is not None
     assert "unexpected KeyError: 'no such key'" in out
@@ -103,7 +105,7 @@ def test_a_bug_outside_any_member_is_one_line_naming_the_exception(tmp_path, mon
     def open_package(path):
         raise AttributeError("'NoneType' object has no attribute 'members'")
 
-    monkeypatch.setattr(importer, "open_package", open_package)
+    monkeypatch.setattr(packages, "open_package", open_package)
     _, err, error = run("import_package", str(folder))
     assert str(error) == (
         "unexpected AttributeError: 'NoneType' object has no attribute 'members' "
@@ -130,7 +132,7 @@ def test_a_bug_in_another_command_is_reported_the_same_way(monkeypatch):
 def test_a_bugs_long_message_is_shortened_and_kept_on_one_line(tmp_path, monkeypatch):
     secret = "x" * 5000
     monkeypatch.setattr(
-        importer, "open_package", lambda path: (_ for _ in ()).throw(ValueError(f"a\nb {secret}"))
+        packages, "open_package", lambda path: (_ for _ in ()).throw(ValueError(f"a\nb {secret}"))
     )
     _, _, error = run("import_package", str(tmp_path))
     message = str(error)

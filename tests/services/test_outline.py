@@ -6,10 +6,10 @@ import json
 import pytest
 
 from edx_schema.errors import GradingPolicyError
+from edx_schema.importing import ImportOptions, import_packages
 from edx_schema.models import CourseBlock, GradingPolicy
 from edx_schema.package.course import read_course_structure
 from edx_schema.services import outline
-from edx_schema.services.importer import ImportOptions, import_packages
 from edx_schema.services.outline import (
     outline_possibles,
     save_grading_policy,

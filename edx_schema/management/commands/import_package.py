@@ -9,22 +9,16 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from edx_schema.errors import EdxSchemaError
+from edx_schema.importing import ImportOptions, ImportSummary, import_packages
+from edx_schema.importing.backends import backend
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
-from edx_schema.package.names import LOADED_TABLES, course_entity
+from edx_schema.outcomes import Status
+from edx_schema.package.names import LOADED_TABLES, SITE_CHOICES, course_entity
 from edx_schema.package.source import Decryption
-from edx_schema.services.importer import (
-    ALREADY,
-    EMPTY,
-    FAILED,
-    FILTERED,
-    LOADED,
-    SITE_CHOICES,
-    WOULD_LOAD,
-    ImportOptions,
-    ImportSummary,
-    import_packages,
-)
+
+#: The statuses of members that were (or would have been) loaded: one line each in the report.
+_LOAD_STATUSES = (Status.LOADED, Status.WOULD_LOAD, Status.FAILED, Status.EMPTY)
 
 PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
 
@@ -67,7 +61,9 @@ class Command(EdxSchemaCommand):
             "--passphrase-file",
             help=f"A file whose first line is the key's passphrase (or set {PASSPHRASE_ENV}).",
         )
-        parser.add_argument("--site", choices=SITE_CHOICES, default="prod", help="Which site's files (prod).")
+        parser.add_argument(
+            "--site", choices=SITE_CHOICES, default=SITE_CHOICES[0], help="Which site's files (prod)."
+        )
         parser.add_argument(
             "--course",
             action="append",
@@ -121,7 +117,7 @@ class Command(EdxSchemaCommand):
             first = Path(options["paths"][0])
             default = f"{first.name.removesuffix('.zip')}-rejects.tsv"
             rejects = Path(options["rejects"] or default)
-        if import_options.jobs > 1 and verbosity >= 1 and self._vendor() == "sqlite":
+        if import_options.jobs > 1 and verbosity >= 1 and backend().single_writer:
             self.stderr.write("--jobs needs a server database; SQLite loads one file at a time.")
         show_bars = verbosity >= 1 and sys.stderr.isatty() and import_options.jobs == 1
         try:
@@ -135,19 +131,13 @@ class Command(EdxSchemaCommand):
             raise CommandError(str(error)) from None
         self._report(summary, verbosity=verbosity, dry_run=import_options.dry_run)
         if not summary.ok:
-            failed = sum(1 for r in summary.results if r.status == FAILED)
+            failed = sum(1 for r in summary.results if r.status is Status.FAILED)
             raise CommandError(
                 f"{failed} file(s) failed and {summary.total('rejected')} row(s) were rejected; "
                 "see the messages above."
             )
 
     # -- arguments -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _vendor() -> str:
-        from django.db import connection
-
-        return connection.vendor
 
     @staticmethod
     def _positive(value: int, name: str) -> int:
@@ -188,18 +178,18 @@ class Command(EdxSchemaCommand):
     def _report(self, summary: ImportSummary, *, verbosity: int, dry_run: bool) -> None:
         if verbosity < 1:
             for result in summary.results:
-                if result.status == FAILED:
+                if result.status is Status.FAILED:
                     self.stderr.write(result.message)
             return
         for warning in summary.warnings:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
-        shown = [r for r in summary.results if verbosity >= 2 or r.status != FILTERED]
-        table_rows = [r for r in shown if r.status in (LOADED, WOULD_LOAD, FAILED, EMPTY)]
-        already = [r for r in shown if r.status == ALREADY]
+        shown = [r for r in summary.results if verbosity >= 2 or r.status is not Status.FILTERED]
+        table_rows = [r for r in shown if r.status in _LOAD_STATUSES]
+        already = [r for r in shown if r.status is Status.ALREADY]
         other = [
             r
             for r in shown
-            if r.status not in (LOADED, WOULD_LOAD, FAILED, EMPTY) and (r.status != ALREADY or verbosity >= 2)
+            if r.status not in _LOAD_STATUSES and (r.status is not Status.ALREADY or verbosity >= 2)
         ]
         headers = (
             "file",
@@ -241,10 +231,10 @@ class Command(EdxSchemaCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(fmt(headers)))
             for result, line in zip(table_rows, lines, strict=True):
                 text = fmt(line)
-                self.stdout.write(self.style.ERROR(text) if result.status == FAILED else text)
+                self.stdout.write(self.style.ERROR(text) if result.status is Status.FAILED else text)
         for result in table_rows:
-            if result.message and (result.status == FAILED or verbosity >= 1):
-                style = self.style.ERROR if result.status == FAILED else self.style.WARNING
+            if result.message and (result.status is Status.FAILED or verbosity >= 1):
+                style = self.style.ERROR if result.status is Status.FAILED else self.style.WARNING
                 self.stdout.write(style(f"  {result.member}: {result.message}"))
             if result.detail and verbosity >= 3:  # the traceback of a bug, for its report
                 self.stderr.write(result.detail)

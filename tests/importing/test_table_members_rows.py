@@ -15,13 +15,15 @@ from django.db import connection
 from opaque_keys.edx.django.models import OpaqueKeyField
 
 from edx_schema.errors import FormatError
+from edx_schema.importing import ImportOptions, import_packages
+from edx_schema.importing.backends import sqlite
+from edx_schema.importing.rows import FileFailed, LoadOptions
+from edx_schema.importing.table_members import load_member
+from edx_schema.importing.tables import table_spec
 from edx_schema.models import CourseBlock, ImportRecord
+from edx_schema.outcomes import Status
 from edx_schema.package.builder import PackageSpec, build_package
 from edx_schema.package.names import LOADED_TABLES
-from edx_schema.services import loader
-from edx_schema.services.importer import FAILED, LOADED, ImportOptions, import_packages
-from edx_schema.services.loader import FileFailed, LoadOptions, load_member
-from edx_schema.services.tables import table_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -146,16 +148,16 @@ def test_bad_course_keys_fail_their_members_only(tmp_path, kept):
     results = {Path(r.member).name: r for r in summary.results}
     assert len(changed) == (7 if kept else 8)
     for name in changed:
-        assert results[name].status == FAILED
+        assert results[name].status == Status.FAILED
         assert "line 2, column course_id: not a valid course key" in results[name].message
     if kept:
-        assert results[kept].status == LOADED
+        assert results[kept].status == Status.LOADED
     for kind in ("course_structure-prod-analytics.json", "prod.mongo", "course-prod-analytics.xml.tar.gz"):
         (result,) = [r for name, r in results.items() if name.endswith(kind)]
         if kept or kind != "course-prod-analytics.xml.tar.gz":
-            assert result.status == LOADED, result.message
+            assert result.status == Status.LOADED, result.message
         else:  # the OLX export names no course itself: a clear failure of that member
-            assert result.status == FAILED
+            assert result.status == Status.FAILED
             assert "cannot tell which course this export is for" in result.message
     assert CourseBlock.objects.exists()
 
@@ -184,8 +186,8 @@ def empty_loaded_tables() -> None:
 @pytest.mark.parametrize("helper", [False, True], ids=["read whole", "parsed in a helper process"])
 def test_a_crlf_package_loads_exactly_as_its_lf_original(package, tmp_path, monkeypatch, helper):
     if helper:  # on SQLite, big members are parsed in a forked helper, in runs of CHUNK_BYTES
-        monkeypatch.setattr(loader, "PARSE_IN_HELPER_BYTES", 0)
-        monkeypatch.setattr(loader, "CHUNK_BYTES", 700)
+        monkeypatch.setattr(sqlite, "PARSE_IN_HELPER_BYTES", 0)
+        monkeypatch.setattr(sqlite, "CHUNK_BYTES", 700)
     lf = tmp_path / package.name
     shutil.copytree(package, lf)
     # Values with CRs and escapes, in the last column, where a CR of a CRLF line break ends up.

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from edx_schema.importing import ImportOptions, import_packages
 from edx_schema.models import CourseEnrollment, StudentItem
-from edx_schema.services import importer
-from edx_schema.services.importer import ImportOptions, import_packages
+from edx_schema.outcomes import Status
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def package(tmp_path: Path, date: str, members: dict[str, str]) -> Path:
 
 def load(folder: Path, **options):
     summary = import_packages(paths=[folder], options=ImportOptions(**options))
-    return {r.table: r for r in summary.results if r.status != importer.MISSING}
+    return {r.table: r for r in summary.results if r.status != Status.MISSING}
 
 
 def stored_users() -> list[tuple]:
@@ -55,7 +55,7 @@ def bao(tmp_path):
     first = load(
         package(tmp_path, "2024-01-07", {"auth_user": USERS_HEADER + user(10, "bao_10", "bao@x.org")})
     )
-    assert first["auth_user"].status == importer.LOADED
+    assert first["auth_user"].status == Status.LOADED
     return stored_users()
 
 
@@ -73,7 +73,7 @@ def test_a_new_row_colliding_with_another_rows_unique_value_fails_the_file(tmp_p
         tmp_path, "2024-01-14", {"auth_user": USERS_HEADER + user(11, "ada_11", "ada@x.org") + row}
     )
     result = load(folder)["auth_user"]
-    assert result.status == importer.FAILED
+    assert result.status == Status.FAILED
     assert result.message == (
         f"universityx-2024-01-14/{PREFIX}auth_user{SUFFIX}, line 3, column {column}: another row of "
         f"auth_user (id 10) already has this {column} (unique, whatever the letter case) (value: {value!r})"
@@ -90,7 +90,7 @@ def test_skip_bad_rows_stores_the_other_rows_and_counts_exactly(tmp_path, bao):
     result = load(package(tmp_path, "2024-01-14", {"auth_user": USERS_HEADER + rows}), skip_bad_rows=True)[
         "auth_user"
     ]
-    assert result.status == importer.LOADED
+    assert result.status == Status.LOADED
     assert (result.read, result.inserted, result.updated, result.unchanged, result.rejected) == (
         3,
         1,
@@ -121,7 +121,7 @@ def test_a_value_freed_earlier_in_the_file_may_be_taken_later(tmp_path, bao):
     # Rows apply in line order: user 10 gives up bao_10 on line 2, so user 99 may take it on line 3.
     rows = user(10, "bao_ten", "bao@x.org") + user(99, "BAO_10", "mallory@x.org", "Mallory")
     result = load(package(tmp_path, "2024-01-14", {"auth_user": USERS_HEADER + rows}))["auth_user"]
-    assert result.status == importer.LOADED
+    assert result.status == Status.LOADED
     assert (result.inserted, result.updated, result.unchanged, result.rejected) == (1, 1, 0, 0)
     assert stored_users() == [(10, "bao_ten", "Bao", "bao@x.org"), (99, "BAO_10", "Mallory", "mallory@x.org")]
 
@@ -177,7 +177,7 @@ def test_an_enrollment_of_the_same_learner_and_course_under_another_id_is_refuse
         tmp_path, "2024-01-14", {"student_courseenrollment": header + f"2\t7\t{COURSE}\tNULL\t0\taudit\n"}
     )
     result = load(second)["student_courseenrollment"]
-    assert result.status == importer.FAILED
+    assert result.status == Status.FAILED
     assert result.message.endswith(
         "line 2, column user_id, course_id: another row of student_courseenrollment (id 1) already has "
         f"this user_id and course_id (unique, whatever the letter case) (value: (7, {COURSE!r}))"

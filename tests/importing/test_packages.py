@@ -16,6 +16,9 @@ from django.contrib.auth.models import User
 from django.db import OperationalError
 
 from edx_schema.errors import PackageError
+from edx_schema.importing import ImportOptions, import_packages, rows
+from edx_schema.importing import member as member_import
+from edx_schema.importing.backends import sqlite
 from edx_schema.models import (
     CourseBlock,
     CourseEnrollment,
@@ -32,10 +35,9 @@ from edx_schema.models import (
     UserProfile,
     VisibleBlocks,
 )
+from edx_schema.outcomes import Status
 from edx_schema.package.builder import GRADING_POLICY, PackageSpec, build_package
 from edx_schema.package.names import course_entity
-from edx_schema.services import importer, loader
-from edx_schema.services.importer import ImportOptions, import_packages
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +89,7 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     assert summary.ok
     loaded = {}
     for result in summary.results:
-        if result.status == importer.LOADED:
+        if result.status == Status.LOADED:
             loaded[result.table] = loaded.get(result.table, 0) + result.read
     # Two outlines of 14 blocks, two grading policies and two forums of 2 posts, beside the tables.
     assert loaded == {table: rows for table, rows in built.rows.items() if rows} | {
@@ -117,7 +119,7 @@ def test_a_package_loads_every_table_exactly(tmp_path):
     assert len(record.checksum) == 64
     assert record.inserted == SPEC.learners
     # Skipped members are reported, not errors.
-    skipped = {r.member: r.message for r in summary.results if r.status == importer.SKIPPED}
+    skipped = {r.member: r.message for r in summary.results if r.status == Status.SKIPPED}
     assert any("wiki_article" in m for m in skipped)
     # The forum dump is loaded, threads and comments with their dates in UTC.
     thread, comment = ForumPost.objects.filter(course_id=COURSE).order_by("post_id")
@@ -162,7 +164,7 @@ def test_importing_twice_changes_nothing(tmp_path):
     built = build_package(spec=SPEC, output=tmp_path)
     first = run(built.path)
     again = run(built.path)
-    assert {r.status for r in again.results if r.table == "auth_user"} == {importer.ALREADY}
+    assert {r.status for r in again.results if r.table == "auth_user"} == {Status.ALREADY}
     forced = run(built.path, force=True)
     assert forced.ok
     assert forced.total("inserted") == forced.total("updated") == 0
@@ -177,7 +179,7 @@ def test_next_weeks_snapshot_updates_changed_rows_and_adds_new_ones(tmp_path):
     # Given out of order: they are applied oldest first.
     summary = run(week2.path, week1.path)
     assert summary.ok
-    packages = [r.package for r in summary.results if r.status == importer.LOADED]
+    packages = [r.package for r in summary.results if r.status == Status.LOADED]
     assert packages.index("universityx-2024-11-24") > packages.index("universityx-2024-11-17")
     results = [r for r in summary.results if r.package == "universityx-2024-11-24" and r.table]
     studentmodule = next(r for r in results if r.table == "courseware_studentmodule" and COURSE in r.course)
@@ -246,11 +248,11 @@ def test_header_only_zero_length_failed_and_missing_members_are_reported_not_fat
     summary = run(folder)
     assert summary.ok
     results = by_member(summary)
-    assert results[f"{PREFIX}student_courseenrollment{SUFFIX}"].status == importer.EMPTY
+    assert results[f"{PREFIX}student_courseenrollment{SUFFIX}"].status == Status.EMPTY
     assert results[f"{PREFIX}student_courseenrollment{SUFFIX}"].message == "header only"
     assert results[f"{PREFIX}user_id_map{SUFFIX}"].message == "zero-length file"
-    assert results[f"{PREFIX}courseware_studentmodule{SUFFIX}.failed"].status == importer.EXPORT_FAILED
-    missing = {r.table for r in summary.results if r.status == importer.MISSING}
+    assert results[f"{PREFIX}courseware_studentmodule{SUFFIX}.failed"].status == Status.EXPORT_FAILED
+    missing = {r.table for r in summary.results if r.status == Status.MISSING}
     assert {"auth_userprofile", "certificates_generatedcertificate"} <= missing
 
 
@@ -260,7 +262,7 @@ def test_a_mysqldump_member_is_refused_with_a_message_that_says_so(tmp_path):
     summary = run(folder)
     assert not summary.ok
     result = by_member(summary)[f"{PREFIX}auth_userprofile{SUFFIX}"]
-    assert result.status == importer.FAILED
+    assert result.status == Status.FAILED
     assert "mysqldump" in result.message
     assert User.objects.count() == 2  # the other member still loaded
 
@@ -342,7 +344,7 @@ def test_skip_bad_rows_loads_the_good_ones_and_writes_rejects(tmp_path):
     summary = import_packages(paths=[folder], options=ImportOptions(skip_bad_rows=True), rejects_path=rejects)
     assert not summary.ok  # rows were left out: the exit status says so
     result = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"]
-    assert (result.status, result.read, result.inserted, result.rejected) == (importer.LOADED, 3, 1, 2)
+    assert (result.status, result.read, result.inserted, result.rejected) == (Status.LOADED, 3, 1, 2)
     assert list(CourseEnrollment.objects.values_list("id", flat=True)) == [1]
     lines = rejects.read_text().splitlines()
     assert lines[0] == "file\tline\tcolumn\tvalue\treason\trecord"
@@ -356,35 +358,35 @@ def test_max_errors_fails_the_file(tmp_path):
     write_member(folder, "student_courseenrollment", ENROLLMENT_HEADER + "\n".join(rows) + "\n")
     summary = run(folder, skip_bad_rows=True, max_errors=2)
     result = by_member(summary)[f"{PREFIX}student_courseenrollment{SUFFIX}"]
-    assert result.status == importer.FAILED
+    assert result.status == Status.FAILED
     assert "more than 2 bad rows" in result.message
     assert CourseEnrollment.objects.count() == 0
 
 
 def test_a_failure_mid_file_leaves_nothing_of_that_file(tmp_path, monkeypatch):
     built = build_package(spec=PackageSpec(learners=40, problems=6), output=tmp_path)
-    monkeypatch.setattr(loader, "BATCH_ROWS", 50)
-    real_convert = loader._Plan.convert
+    monkeypatch.setattr(rows, "BATCH_ROWS", 50)
+    real_convert = rows.RowPlan.convert
 
     def failing_convert(self, record):
         if self.spec.table == "courseware_studentmodule" and record.line == 150:
             raise OperationalError("the database went away (injected)")
         return real_convert(self, record)
 
-    monkeypatch.setattr(loader._Plan, "convert", failing_convert)
+    monkeypatch.setattr(rows.RowPlan, "convert", failing_convert)
     summary = run(built.path)
-    failed = [r for r in summary.results if r.status == importer.FAILED]
+    failed = [r for r in summary.results if r.status == Status.FAILED]
     assert [r.table for r in failed] == ["courseware_studentmodule"]
     assert "injected" in failed[0].message
     # Rows before the failure were written in earlier batches, and are gone with their file.
     assert not StudentModule.objects.filter(course_id=COURSE).exists()
     assert StudentModule.objects.filter(course_id=LEGACY).exists()
     assert GeneratedCertificate.objects.exists()
-    monkeypatch.setattr(loader._Plan, "convert", real_convert)
+    monkeypatch.setattr(rows.RowPlan, "convert", real_convert)
     # Running again completes the import: only the failed file is loaded.
     again = run(built.path)
     assert again.ok
-    assert [r.table for r in again.results if r.status == importer.LOADED] == ["courseware_studentmodule"]
+    assert [r.table for r in again.results if r.status == Status.LOADED] == ["courseware_studentmodule"]
 
 
 # -- selecting what to load ----------------------------------------------------------------------
@@ -400,7 +402,7 @@ def test_course_tables_and_site_filters(tmp_path):
     assert {str(key) for key in StudentModule.objects.values_list("course_id", flat=True)} == {LEGACY}
     assert not CourseEnrollment.objects.exists()
     edge = run(built.path, site="edge", force=True)
-    assert {r.status for r in edge.results if r.table == "auth_user"} == {importer.FILTERED}
+    assert {r.status for r in edge.results if r.table == "auth_user"} == {Status.FILTERED}
 
 
 def test_dry_run_validates_and_counts_without_writing(tmp_path):
@@ -411,9 +413,7 @@ def test_dry_run_validates_and_counts_without_writing(tmp_path):
     shared = SPEC.learners // 2
     # ... and the two outlines (14 blocks each), grading policies and forums (2 posts) on top.
     assert summary.total("inserted") == sum(built.rows.values()) - 3 * shared + 2 * 14 + 2 + 2 * 2
-    assert {r.status for r in summary.results if r.table == "courseware_studentmodule"} == {
-        importer.WOULD_LOAD
-    }
+    assert {r.status for r in summary.results if r.table == "courseware_studentmodule"} == {Status.WOULD_LOAD}
     assert not User.objects.exists()
     assert not ImportRecord.objects.exists()
     assert not CourseBlock.objects.exists()
@@ -439,8 +439,8 @@ def test_a_big_member_parsed_in_a_helper_process_loads_the_same_rows_and_reports
 ):
     # On SQLite, members above PARSE_IN_HELPER_BYTES are parsed in a forked process, in runs of
     # CHUNK_BYTES; make every member "big" and the runs tiny. (MySQL has its own reading thread.)
-    monkeypatch.setattr(loader, "PARSE_IN_HELPER_BYTES", 0)
-    monkeypatch.setattr(loader, "CHUNK_BYTES", 700)
+    monkeypatch.setattr(sqlite, "PARSE_IN_HELPER_BYTES", 0)
+    monkeypatch.setattr(sqlite, "CHUNK_BYTES", 700)
     built = build_package(spec=PackageSpec(learners=30, problems=5), output=tmp_path)
     member = built.path / f"{PREFIX}courseware_studentmodule{SUFFIX}"
     lines = member.read_text().splitlines(keepends=True)
@@ -474,7 +474,7 @@ def test_a_member_rolled_back_by_a_deadlock_is_loaded_again(tmp_path, monkeypatc
     from django.db import OperationalError
 
     built = build_package(spec=SPEC, output=tmp_path)
-    real = importer.load_member
+    real = member_import.load_member
     failures = []
 
     def deadlock_once(**kwargs):
@@ -483,7 +483,7 @@ def test_a_member_rolled_back_by_a_deadlock_is_loaded_again(tmp_path, monkeypatc
             raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
         return real(**kwargs)
 
-    monkeypatch.setattr(importer, "load_member", deadlock_once)
+    monkeypatch.setattr(member_import, "load_member", deadlock_once)
     summary = run(built.path)
     assert failures
     assert summary.ok

@@ -17,12 +17,14 @@ import sys
 import pytest
 from django.contrib.auth.models import User
 
+from edx_schema.importing import ImportOptions, import_packages
+from edx_schema.importing import rows as loader
+from edx_schema.importing.backends import mysql_pipe, sqlite
+from edx_schema.importing.tables import table_spec
 from edx_schema.models import StudentModule
+from edx_schema.outcomes import Status
 from edx_schema.package.builder import PackageSpec, build_package
 from edx_schema.package.tsv import TsvReader
-from edx_schema.services import importer, loader
-from edx_schema.services.importer import ImportOptions, import_packages
-from edx_schema.services.tables import table_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +56,7 @@ class LoadData:
 
     def __call__(self, rows, *, lines: int | None = None, then: BaseException | None = None) -> None:
         with (
-            loader._RowPipe(rows, label=LABEL, line_column=False) as pipe,
+            mysql_pipe.RowPipe(rows, label=LABEL, line_column=False) as pipe,
             open(pipe.path, encoding="utf-8") as read_end,
         ):
             self.thread = pipe.thread
@@ -104,22 +106,24 @@ USERS = (
 
 def helper_rows(monkeypatch, fail) -> list[int]:
     """Parse USERS in a helper process whose processing of line 2000 calls ``fail``; the lines received."""
-    monkeypatch.setattr(loader, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sqlite, "CHUNK_BYTES", 4096)
     parent = os.getpid()
-    real = loader._Rows.process
+    real = loader.RowStream.process
 
     def process(self, record):
         if record.line == 2000 and os.getpid() != parent:
             fail()
         return real(self, record)
 
-    monkeypatch.setattr(loader._Rows, "process", process)
+    monkeypatch.setattr(loader.RowStream, "process", process)
     stream = io.BufferedReader(io.BytesIO(USERS.encode()))
     reader = TsvReader(stream, file=LABEL)
-    plan = loader._Plan(table_spec("auth_user"), reader.header, label=LABEL)
+    plan = loader.RowPlan(table_spec("auth_user"), reader.header, label=LABEL)
     counts = loader.LoadCounts()
     received = []
-    for batch in loader._helper_batches(stream, loader._Rows(reader, plan, loader.LoadOptions(), counts)):
+    for batch in sqlite.parsed_in_helper(
+        stream, loader.RowStream(reader, plan, loader.LoadOptions(), counts)
+    ):
         received.extend(line for line, _row in batch)
     return received
 
@@ -153,18 +157,18 @@ def test_a_helper_process_that_fails_names_the_error(monkeypatch):
 
 def test_an_import_whose_rows_fail_to_be_prepared_fails_that_member_only(tmp_path, monkeypatch):
     # The thread on MySQL/MariaDB, the helper process on SQLite (every member counts as big here).
-    monkeypatch.setattr(loader, "PARSE_IN_HELPER_BYTES", 0)
+    monkeypatch.setattr(sqlite, "PARSE_IN_HELPER_BYTES", 0)
     built = build_package(spec=PackageSpec(learners=40, problems=6), output=tmp_path)
-    real = loader._Rows.process
+    real = loader.RowStream.process
 
     def process(self, record):
         if self.plan.spec.table == "courseware_studentmodule" and record.line == 150:
             raise RuntimeError("injected")
         return real(self, record)
 
-    monkeypatch.setattr(loader._Rows, "process", process)
+    monkeypatch.setattr(loader.RowStream, "process", process)
     summary = import_packages(paths=[built.path], options=ImportOptions())
-    failed = [r for r in summary.results if r.status == importer.FAILED]
+    failed = [r for r in summary.results if r.status == Status.FAILED]
     assert [r.table for r in failed] == ["courseware_studentmodule"]
     assert failed[0].message.endswith(": unexpected error while preparing the rows (RuntimeError: injected)")
     assert not StudentModule.objects.filter(course_id="course-v1:UniversityX+CS-101x+3T2024").exists()

@@ -9,14 +9,13 @@ inside its transaction: if they cannot be written, the file is not loaded.
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PackageError
 from ..package.tsv import format_record
-from .loader import Rejected
+from .rows import Rejected
 
 HEADER = ("file", "line", "column", "value", "reason", "record")
 
@@ -25,14 +24,16 @@ class RejectsFile:
     """Rejected rows of one import run, in a TSV file; shared by ``--jobs`` worker processes.
 
     The first file with rejected rows replaces what the path held (an earlier run's rejects);
-    the others append. A run that rejects nothing leaves the path alone. Workers are forked after
-    this object is made, so the "started" flag lives in shared memory, and an exclusive lock on
-    the file orders their writes.
+    the others append. A run that rejects nothing leaves the path alone. Which write is the
+    first is read off the file itself, under an exclusive lock that orders the writes of
+    ``--jobs`` workers: it is the one that finds the file as the run found it (or empty).
+    So the object is plain data, which worker processes can be handed.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._started = multiprocessing.RawValue("b", 0)  # shared with forked workers
+        # The earlier run's file, as the run found it.
+        self._found = _identity(os.stat(self.path)) if self.path.is_file() else None
 
     def check(self) -> None:
         """Raise PackageError now if the rejects cannot be written, before anything is loaded."""
@@ -69,7 +70,8 @@ class RejectsFile:
             descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
-                if not self._started.value:
+                status = os.fstat(descriptor)
+                if status.st_size == 0 or _identity(status) == self._found:  # this run's first
                     os.ftruncate(descriptor, 0)
                     text = format_record(list(HEADER)) + text
                 os.lseek(descriptor, 0, os.SEEK_END)
@@ -77,7 +79,6 @@ class RejectsFile:
                 while data:
                     data = data[os.write(descriptor, data) :]
                 os.fsync(descriptor)
-                self._started.value = 1
             finally:
                 os.close(descriptor)  # closing releases the lock
         except OSError as error:
@@ -87,6 +88,6 @@ class RejectsFile:
             ) from None
 
 
-def _record_text(rejected: Rejected) -> str:
-    """The rejected row as it was in its file (one TSV record, without its line end)."""
-    return format_record(rejected.values).rstrip("\n") if rejected.values else ""
+def _identity(status: os.stat_result) -> tuple[int, ...]:
+    """What tells one state of a file from another: any write changes its size or time."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)

@@ -1,0 +1,321 @@
+"""Import data packages: decide what each member is, load the tables in order, record the outcome.
+
+The orchestration of an import. Each member is loaded by :class:`~.member.MemberImport` in its
+own transaction, together with its :class:`~edx_schema.models.ImportRecord`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from ..errors import PackageError
+from ..models import ImportRecord
+from ..outcomes import Status
+from ..package.names import LOADED_TABLES, sites_of
+from ..package.source import Member, Package, member_label, open_member, open_package
+from ..package.tsv import TsvReader
+from .backends import backend
+from .documents import DOCUMENT_MEMBERS
+from .member import MemberImport, record_result, target_table
+from .rejects import RejectsFile
+from .results import ImportOptions, ImportSummary, MemberResult, ProgressFactory, no_progress
+from .tables import converter, table_spec
+
+# Tables every course's export has (the ORA tables only exist for courses that use ORA).
+_EXPECTED_TABLES = (
+    "auth_user",
+    "auth_userprofile",
+    "student_courseenrollment",
+    "certificates_generatedcertificate",
+    "courseware_studentmodule",
+    "user_id_map",
+)
+# Foreign-key levels: a level's tables only refer to tables of earlier levels, so the members of
+# one level can load in parallel.
+_LEVELS = (
+    ("auth_user", "submissions_studentitem"),
+    tuple(t for t in LOADED_TABLES if t not in ("auth_user", "submissions_studentitem", "submissions_score")),
+    ("submissions_score",),
+)
+#: Archives inside a package: the exporter never nests them, and edx-schema does not open them.
+_NESTED_ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")
+
+
+def import_packages(
+    *,
+    paths: Iterable[str | Path],
+    options: ImportOptions,
+    rejects_path: Path | None = None,
+    progress: ProgressFactory | None = None,
+) -> ImportSummary:
+    """Import the packages at ``paths``, oldest first (by the date in their names).
+
+    Raises PackageError when a path cannot be read at all; problems with single members are
+    reported in the summary instead, and the other members go on.
+    """
+    rejects = RejectsFile(rejects_path) if rejects_path is not None else None
+    if rejects is not None:
+        rejects.check()  # before loading anything: rejected rows must never be lost
+    summary = ImportSummary(rejects_path=rejects_path)
+    with ExitStack() as opened:  # each package closes the zip it keeps open for its members
+        try:
+            packages = [opened.enter_context(open_package(path)) for path in paths]
+        except OSError as error:
+            raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
+        # Stable: undated packages keep their given order, before the dated ones.
+        packages.sort(key=lambda p: p.date or datetime.date.min)
+        _check_courses_present(packages, options)
+        for package in packages:
+            _import_package(package, options, summary, progress or no_progress, rejects)
+            package.close()
+    return summary
+
+
+def _check_courses_present(packages: list[Package], options: ImportOptions) -> None:
+    """Refuse a ``--course`` that no member is for (a typo would otherwise load nothing, silently)."""
+    if not options.courses:
+        return
+    present = {member.name.entity for package in packages for member in package.members}
+    absent = sorted(options.courses - present)
+    if absent:
+        known = sorted(e for e in present if e)
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        raise PackageError(
+            f"--course: no file in {', '.join(p.name for p in packages)} is for {', '.join(absent)} "
+            f"(files there are for: {shown or 'no course'}); nothing was loaded"
+        )
+
+
+def _classify(package: Package, member: Member, options: ImportOptions) -> MemberResult | None:
+    """The result of a member that is not loaded, or None if it is to be loaded."""
+    name = member.name
+    result = MemberResult(
+        package=package.name,
+        member=member.path,
+        status=Status.SKIPPED,
+        table=name.table or "",
+        site=name.site or "",
+    )
+    if member.refused:  # a symbolic link, a named pipe, ...: never opened
+        result.status = Status.FAILED
+        result.message = f"{member_label(package, member)}: {member.refused}"
+    elif name.kind == "unknown" and member.path.lower().endswith(_NESTED_ARCHIVES):
+        result.message = "an archive inside the package: not read (unzip it and import it on its own)"
+    elif name.kind == "unknown":
+        result.message = "not a recognised member of a data package"
+    elif name.failed:
+        result.status = Status.EXPORT_FAILED
+        result.message = "the exporter could not produce this file (a *.failed member)"
+    elif name.kind not in ("table", *DOCUMENT_MEMBERS):
+        result.message = {
+            "events": "tracking-log events: not modelled",
+            "email_opt_in": "e-mail opt-in list: not modelled",
+        }[name.kind]
+    elif name.kind == "table" and not name.loaded:
+        result.message = f"table {name.table} is not modelled by edx-schema"
+    elif name.site not in sites_of(options.site):
+        result.status = Status.FILTERED
+        result.message = f"{name.site} site (see --site)"
+    elif options.courses and name.entity not in options.courses:
+        result.status = Status.FILTERED
+        result.message = "not one of the --course courses"
+    elif options.tables and target_table(member) not in options.tables:
+        result.status = Status.FILTERED
+        result.message = "not one of the --tables"
+    else:
+        return None
+    return result
+
+
+def _import_package(
+    package: Package,
+    options: ImportOptions,
+    summary: ImportSummary,
+    progress: ProgressFactory,
+    rejects: RejectsFile | None,
+) -> None:
+    # Nothing here could load: say so instead of a silent "Imported: 0 rows".
+    if not package.members:
+        message = f"the {package.kind} holds no files"
+        summary.results.append(_package_failure(package, message))
+        return
+    summary.warnings.extend(package.warnings)
+    if all(m.name.kind == "unknown" for m in package.members):
+        message = f"none of the {package.kind}'s {len(package.members)} file(s) is a data package member"
+        summary.results.append(_package_failure(package, message))
+    to_load: list[Member] = []
+    for member in package.members:
+        result = _classify(package, member, options)
+        if result is None:
+            to_load.append(member)
+            continue
+        summary.results.append(result)
+        if result.status is Status.FAILED and not options.dry_run:  # refused: the import log says so
+            record_result(result, package, started=timezone.now(), outcome=Status.FAILED)
+    summary.results.extend(_missing(package, options))
+    if not options.force and not options.dry_run:
+        already = _already_loaded(package, to_load)
+        summary.results.extend(already)
+        done = {result.member for result in already}
+        to_load = [m for m in to_load if m.path not in done]
+    courses = _entity_courses(package, to_load, options)
+    documents = sorted((m for m in to_load if m.name.kind in DOCUMENT_MEMBERS), key=lambda m: m.path)
+    order = {table: index for index, table in enumerate(LOADED_TABLES)}
+    tables = sorted(
+        (m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS),
+        key=lambda m: (order[m.name.table or ""], m.path),
+    )
+    jobs = 1 if backend().single_writer or options.dry_run else options.jobs
+    if jobs > 1:
+        for level in _LEVELS:
+            members = [m for m in tables if m.name.table in level]
+            summary.results.extend(_load_parallel(package, members, options, courses, jobs, rejects))
+        tables = []
+    with _dry_run(options.dry_run):
+        for member in [*tables, *documents]:
+            course = courses.get(member.name.entity or "")
+            bar = progress(member_label(package, member), member.size)
+            load = MemberImport(
+                package, member, options=options, course=course, progress=bar, rejects=rejects
+            )
+            summary.results.append(load.run())
+
+
+def _package_failure(package: Package, message: str) -> MemberResult:
+    return MemberResult(package=package.name, member=str(package.path), status=Status.FAILED, message=message)
+
+
+def _already_loaded(package: Package, members: list[Member]) -> list[MemberResult]:
+    """The members the import log records as loaded from this package (skipped unless --force)."""
+    done = set(
+        ImportRecord.objects.filter(
+            package=package.name, outcome=Status.LOADED, member__in=[m.path for m in members]
+        ).values_list("member", flat=True)
+    )
+    return [
+        MemberResult(
+            package=package.name,
+            member=member.path,
+            status=Status.ALREADY,
+            table=member.name.table or "",
+            site=member.name.site or "",
+            message="recorded as loaded by an earlier import (use --force to load it again)",
+        )
+        for member in members
+        if member.path in done
+    ]
+
+
+@contextmanager
+def _dry_run(enabled: bool) -> Iterator[None]:
+    """In a dry run, everything happens in one transaction that is rolled back at the end.
+
+    Later members then see earlier ones' rows (a profile finds its user), as in a real import.
+    """
+    if not enabled:
+        yield
+        return
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _missing(package: Package, options: ImportOptions) -> list[MemberResult]:
+    """The usual tables that a course's export lacks (reported, not fatal)."""
+    present: dict[str, set[str]] = {}
+    for member in package.members:
+        name = member.name
+        if name.kind == "table" and name.entity and name.site in sites_of(options.site):
+            present.setdefault(name.entity, set()).add(name.table or "")
+    results = []
+    for entity, tables in sorted(present.items()):
+        if options.courses and entity not in options.courses:
+            continue
+        for table in _EXPECTED_TABLES:
+            if table not in tables and (not options.tables or table in options.tables):
+                results.append(
+                    MemberResult(
+                        package=package.name,
+                        member=f"{entity}-{table}",
+                        status=Status.MISSING,
+                        table=table,
+                        message="the package has no such member for this course",
+                    )
+                )
+    return results
+
+
+def _entity_courses(package: Package, members: list[Member], options: ImportOptions) -> dict[str, str]:
+    """The course key of each member's ``{Org}-{course}-{run}``, read from a file that has it.
+
+    Names cannot be split reliably (numbers and runs contain ``-``), so the course comes from
+    the first row of the entity's smallest member with a course_id column.
+    """
+    courses: dict[str, str] = {}
+    candidates = sorted(
+        (
+            m
+            for m in package.members
+            if m.name.loaded and "course_id" in table_spec(m.name.table or "").fields
+        ),
+        key=lambda m: m.size,
+    )
+    wanted = {m.name.entity for m in members}
+    for member in candidates:
+        entity = member.name.entity
+        if entity in courses or entity not in wanted or entity is None:
+            continue
+        try:
+            with open_member(package, member, decryption=options.decryption, complete=False) as stream:
+                reader = TsvReader(stream, file=member_label(package, member))
+                if "course_id" not in reader.header:
+                    continue
+                position = reader.header.index("course_id")
+                check = converter(table_spec(member.name.table or ""), "course_id", connection)
+                for record in reader:
+                    with suppress(ValueError):  # not a course key: the member's own load says so
+                        if course := check(record.values[position]):
+                            courses[entity] = course
+                    break
+        except PackageError:
+            continue  # the member's own load reports the problem
+    return courses
+
+
+def _load_in_worker(
+    args: tuple[Package, Member, ImportOptions, str | None, RejectsFile | None],
+) -> MemberResult:
+    package, member, options, course, rejects = args
+    try:
+        load = MemberImport(
+            package, member, options=options, course=course, progress=no_progress("", 0), rejects=rejects
+        )
+        return load.run()
+    finally:
+        connections.close_all()
+
+
+def _load_parallel(
+    package: Package,
+    members: list[Member],
+    options: ImportOptions,
+    courses: dict[str, str],
+    jobs: int,
+    rejects: RejectsFile | None,
+) -> list[MemberResult]:
+    """Load independent members in ``jobs`` worker processes, each with its own connection."""
+    if not members:
+        return []
+    connections.close_all()  # a forked worker must open its own connection, not share ours
+    context = multiprocessing.get_context("fork")
+    work = [(package, m, options, courses.get(m.name.entity or ""), rejects) for m in members]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(members)), mp_context=context) as pool:
+        return list(pool.map(_load_in_worker, work))

@@ -1,0 +1,56 @@
+"""Load one table member of a package into its table: validate, convert and upsert every row.
+
+The caller holds the transaction. The member is read once, as a stream: its header makes the
+row plan (``rows.py``), and the database's backend (``backends/``) writes the converted rows.
+Either way rows are upserted on the table's key only, and a row that would take another row's
+value of another unique index is a row error (``unique.py``). Memory is bounded by one batch,
+never by the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import BinaryIO
+
+from django.db import connection
+
+from ..package.tsv import TsvReader
+from .backends import backend
+from .rows import LoadAgain, LoadCounts, LoadOptions, RowPlan, RowStream, TableLoad
+from .tables import TableSpec
+
+
+def load_member(
+    *,
+    open_stream: Callable[[], AbstractContextManager[BinaryIO]],
+    spec: TableSpec,
+    label: str,
+    options: LoadOptions,
+    size: int = 0,
+) -> LoadCounts:
+    """Load one member's rows into ``spec.table`` inside the caller's transaction.
+
+    ``size`` (the member's size in bytes, if known) lets the backend choose how to read it.
+    ``open_stream`` opens the member's bytes; it is called again in the rare case where the
+    backend's first way of loading did not fit (see :class:`~.rows.LoadAgain`).
+    """
+    writer = backend(connection)
+    try:
+        return _load_once(writer, open_stream, spec, label, options, size, first_attempt=True)
+    except LoadAgain:
+        return _load_once(writer, open_stream, spec, label, options, size, first_attempt=False)
+
+
+def _load_once(writer, open_stream, spec, label, options, size, *, first_attempt: bool) -> LoadCounts:
+    counts = LoadCounts()
+    with open_stream() as stream:
+        reader = TsvReader(stream, file=label, tolerant=options.skip_bad_rows)
+        if not reader.header:
+            return counts
+        plan = RowPlan(spec, reader.header, label=label)
+        counts.unknown_columns = plan.unknown
+        rows = RowStream(reader, plan, options, counts)
+        connection.ensure_connection()
+        writer.load(TableLoad(stream, plan, rows, counts, options, size, first_attempt=first_attempt))
+    return counts
