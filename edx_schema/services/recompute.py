@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import heapq
-import marshal
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +32,7 @@ from ..models import (
     PersistentSubsectionGrade,
     PersistentSubsectionGradeOverride,
 )
+from .grade_writer import GradeWriter
 from .outline import key_text, unattempted_possibles
 from .pages import by_key
 
@@ -152,7 +151,7 @@ def recompute_course(
     )
     wanted = None if user_ids is None else sorted(set(user_ids))
     now = timezone.now()
-    writer = _Writer(course_id=course_id, policy_hash=policy_hash, now=now, dry_run=dry_run)
+    writer = GradeWriter(course_id=course_id, policy_hash=policy_hash, now=now, dry_run=dry_run)
     split = _helper_split(course_id=course_id, user_ids=wanted)
     if split is None:
         grades: Iterator[tuple[int, float, str, bool]] = _graded(sheet, course_id=course_id, user_ids=wanted)
@@ -344,72 +343,3 @@ def _grade_upper_half(
             send(batch)
             batch = []
     send(batch)
-
-
-_WRITTEN = ("grading_policy_hash", "percent_grade", "letter_grade", "passed_timestamp", "modified")
-
-
-class _Writer:
-    """Upserts course grades in batches; holds them in a temporary file while told to."""
-
-    def __init__(self, *, course_id: str, policy_hash: str, now: Any, dry_run: bool) -> None:
-        self.course_id, self.policy_hash, self.dry_run = course_id, policy_hash, dry_run
-        self.stamp = connection.ops.adapt_datetimefield_value(now)
-        self.held: Any = None
-
-    def hold(self) -> None:
-        self.held = tempfile.TemporaryFile(prefix="edx-schema-grades-")  # noqa: SIM115 (closed by release)
-
-    def write(self, grades: list[tuple]) -> None:
-        """Write ``(user_id, percent, letter, passed_timestamp)`` rows (or hold them)."""
-        if self.dry_run or not grades:
-            return
-        adapt = connection.ops.adapt_datetimefield_value
-        params = [
-            (
-                user_id,
-                self.course_id,
-                "",
-                self.policy_hash,
-                percent,
-                letter,
-                adapt(passed),
-                self.stamp,
-                self.stamp,
-            )
-            for user_id, percent, letter, passed in grades
-        ]
-        if self.held is not None:
-            marshal.dump(params, self.held)
-        else:
-            _upsert(params)
-
-    def release(self) -> None:
-        """Write what was held, and write directly from now on."""
-        held, self.held = self.held, None
-        if held is None:
-            return
-        with held:
-            held.seek(0)
-            while True:
-                try:
-                    params = marshal.load(held)
-                except EOFError:
-                    break
-                _upsert(params)
-
-
-def _upsert(params: list[tuple]) -> None:
-    """Insert course grades, or update them on (course_id, user_id); ``created`` only on insert.
-
-    Plain SQL rather than model instances: building and preparing 100,000 instances (each
-    course key parsed again) took longer than computing the grades.
-    """
-    sql = backend().upsert_sql(
-        PersistentCourseGrade._meta.db_table,
-        ("user_id", "course_id", "course_version", *_WRITTEN, "created"),
-        key=("course_id", "user_id"),
-        update=_WRITTEN,
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)

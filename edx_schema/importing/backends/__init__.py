@@ -94,9 +94,12 @@ class Backend:
 
 def backend(connection: BaseDatabaseWrapper = default_connection) -> Backend:
     """The backend of ``connection`` (by default Django's default connection)."""
+    name = f"{__name__}.{connection.vendor}"
     try:
-        module = importlib.import_module(f"{__name__}.{connection.vendor}")
-    except ModuleNotFoundError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
         raise ConfigurationError(
             f"edx-schema cannot write to a {connection.vendor} database (it supports MySQL, MariaDB "
             "and SQLite)"
