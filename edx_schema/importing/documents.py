@@ -44,16 +44,23 @@ def load_document(
 
 
 def _forum(stream: BinaryIO, *, label: str, course: str | None) -> LoadCounts:
-    least: list[str] = []  # the least course id seen (a set of them would grow with the dump)
+    posts = _NotingCourse(read_posts(stream, label=label))
+    saved = save_posts(posts=posts)
+    return LoadCounts.of(saved, course_id=course or posts.least)
 
-    def noted(posts: Iterable[Post]) -> Iterator[Post]:
-        for post in posts:
-            if not least or post.course_id < least[0]:
-                least[:] = [post.course_id]
+
+class _NotingCourse:
+    """The posts, passed through; notes the least course id (a set of them would grow with the dump)."""
+
+    def __init__(self, posts: Iterable[Post]) -> None:
+        self.posts = posts
+        self.least: str | None = None
+
+    def __iter__(self) -> Iterator[Post]:
+        for post in self.posts:
+            if self.least is None or post.course_id < self.least:
+                self.least = post.course_id
             yield post
-
-    saved = save_posts(posts=noted(read_posts(stream, label=label)))
-    return LoadCounts.of(saved, course_id=course or (least[0] if least else None))
 
 
 def _outline(stream: BinaryIO, *, label: str, course: str | None) -> LoadCounts:
