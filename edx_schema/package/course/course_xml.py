@@ -130,7 +130,7 @@ def course_of_root(name: str, attributes: dict[str, str], *, file: str) -> OlxCo
         raise FormatError(
             f"the root <course> element's org, course and url_name make no course key ({error})",
             file=file,
-            value=course.course_id,
+            value=course.course_id[:100],  # enough to show; a message never holds it whole
         ) from None
     return course
 
