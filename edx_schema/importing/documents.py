@@ -11,11 +11,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import BinaryIO
 
-from opaque_keys import InvalidKeyError
-from opaque_keys.edx.keys import UsageKey
-
-from ..errors import PackageError, shown
-from ..package.course import read_course_structure, read_grading_policy
+from ..errors import FormatError, PackageError, shown
+from ..models import CourseBlock, CourseEnrollment
+from ..package.course import CourseExport, read_course_export, read_course_structure
 from ..package.forum import Post, read_posts
 from ..package.source import Member
 from ..services.forum import save_posts
@@ -40,10 +38,10 @@ def load_document(
     """Load a document member; ``course`` is its course as the package's tables name it, if known."""
     load = {"forum": _forum, "course_structure": _outline, "course_olx": _grading_policy}[member.name.kind]
     with open_stream() as stream:
-        return load(stream, label=label, course=course)
+        return load(stream, label=label, course=course, entity=member.name.entity)
 
 
-def _forum(stream: BinaryIO, *, label: str, course: str | None) -> LoadCounts:
+def _forum(stream: BinaryIO, *, label: str, course: str | None, entity: str | None) -> LoadCounts:
     posts = _NotingCourse(read_posts(stream, label=label))
     saved = save_posts(posts=posts)
     return LoadCounts.of(saved, course_id=course or posts.least)
@@ -63,35 +61,55 @@ class _NotingCourse:
             yield post
 
 
-def _outline(stream: BinaryIO, *, label: str, course: str | None) -> LoadCounts:
-    blocks = read_course_structure(stream, label=label)
-    course = course_of_root(blocks[0].usage_key, label=label)
-    return LoadCounts.of(save_outline(course_id=course, blocks=blocks), course_id=course)
+def _outline(stream: BinaryIO, *, label: str, course: str | None, entity: str | None) -> LoadCounts:
+    """The course's blocks: the whole course, or a fragment of it (loaded with a warning)."""
+    outline = read_course_structure(stream, label=label)
+    course = outline.course_id or course  # None: a fragment of legacy keys, which lack the run
+    if course is None:
+        raise PackageError(
+            f"{label}: a fragment of a course structure whose keys do not say the course's run, and "
+            "no table of the package names its course; import it with the course's other files"
+        )
+    counts = LoadCounts.of(
+        save_outline(course_id=course, blocks=outline, complete=not outline.fragment), course_id=course
+    )
+    counts.warnings = outline.warnings
+    return counts
 
 
-def _grading_policy(stream: BinaryIO, *, label: str, course: str | None) -> LoadCounts:
-    text = read_grading_policy(stream, label=label)
-    if text is None:
+def _grading_policy(stream: BinaryIO, *, label: str, course: str | None, entity: str | None) -> LoadCounts:
+    export = read_course_export(stream, label=label)
+    if export.grading_policy is None:
         raise PackageError(
             f"{label}: the course export has no grading_policy.json; "
             "supply one with manage.py set_grading_policy"
         )
-    if course is None:
-        raise PackageError(
-            f"{label}: cannot tell which course this export is for (the package has no table "
-            "with its course_id); supply the policy with manage.py set_grading_policy"
-        )
-    return LoadCounts.of(save_grading_policy(course_id=course, text=text, source=label), course_id=course)
+    course = course or _course_of_export(export, label=label, entity=entity)
+    saved = save_grading_policy(course_id=course, text=export.grading_policy, source=label)
+    return LoadCounts.of(saved, course_id=course)
 
 
-def course_of_root(usage_key: str, *, label: str) -> str:
-    """The course key of a course block's usage key (legacy i4x keys carry the run as block id)."""
+def _course_of_export(export: CourseExport, *, label: str, entity: str | None) -> str:
+    """The course an OLX export is for, when no table of the package names it: its course.xml's.
+
+    The course.xml must name the course of the member's name (``{org}-{course}-{run}``). OLX
+    does not say whether the course has a legacy key (``org/course/run``): it has if the database
+    knows the course by that key already, else it is ``course-v1:org+course+run``.
+    """
     try:
-        key = UsageKey.from_string(usage_key)
-        course = key.course_key
-        if getattr(course, "run", None) is None:  # i4x://O/C/course/R:x gives no run R:x
-            course = course.replace(run=key.block_id)
-    except InvalidKeyError:
-        message = f"the course block's key {shown(usage_key)} gives no course key"
-        raise PackageError(f"{label}: {message}") from None
-    return str(course)
+        olx = export.course()
+    except FormatError as error:
+        raise PackageError(
+            f"cannot tell which course this export is for (no table of the package has its course_id, "
+            f"and its course.xml does not say: {error}); supply the policy with manage.py set_grading_policy"
+        ) from None
+    if olx.entity != entity:
+        raise PackageError(
+            f"{export.course_xml}: names the course {shown(olx.course_id)}, not the course of the file's "
+            f"name ({shown(entity)}); supply the policy with manage.py set_grading_policy"
+        )
+    legacy = olx.legacy_course_id
+    known = any(
+        model.objects.filter(course_id=legacy).exists() for model in (CourseBlock, CourseEnrollment)
+    )
+    return legacy if known else olx.course_id

@@ -110,8 +110,10 @@ class MemberImport:
             result.rejects = counts.rejects
             if counts.course_id:
                 result.course = counts.course_id
+            notes = list(counts.warnings)
             if counts.unknown_columns:
-                result.message = f"ignored unknown column(s): {', '.join(counts.unknown_columns)}"
+                notes.append(f"ignored unknown column(s): {', '.join(counts.unknown_columns)}")
+            result.message = "; ".join(notes)
             result.status = Status.WOULD_LOAD if options.dry_run else Status.LOADED
             if counts.read == 0 and not counts.unknown_columns:
                 result.status = Status.EMPTY

@@ -58,6 +58,8 @@ class LoadCounts(RowCounts):
     unknown_columns: list[str] = field(default_factory=list)
     # At most max_errors rows, so the list stays small; written out once the file is done.
     rejects: list[Rejected] = field(default_factory=list)
+    #: What the user should know about a member that loaded (a fragment of a course structure).
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, counts: RowCounts, *, course_id: str | None) -> LoadCounts:

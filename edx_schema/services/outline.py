@@ -136,11 +136,14 @@ def _values(block: Block) -> dict[str, Any]:
     }
 
 
-def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
-    """Replace the course's outline with ``blocks``: the structure is a snapshot of the course.
+def save_outline(*, course_id: str, blocks: Iterable[Block], complete: bool = True) -> Saved:
+    """Store ``blocks`` as the course's outline; unchanged blocks are not rewritten.
 
-    Blocks no longer in the course are removed; unchanged ones are not rewritten. Blocks are
-    read and written a batch at a time, so an outline read as a stream stays one.
+    ``complete``: the blocks are the whole course (a course structure is a snapshot of it), so
+    stored blocks no longer among them are removed. Otherwise they are a fragment of it: blocks
+    are added and updated, nothing is removed, a stored block keeps its place in the course
+    (position, depth, parent) and new blocks come after the stored ones. Blocks are read and
+    written a batch at a time, so an outline read as a stream stays one.
     """
     saved = Saved()
     with transaction.atomic():
@@ -152,6 +155,7 @@ def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
             .values_list(key_text(), "pk")
             .iterator(chunk_size=2_000)
         )
+        after = 0 if complete or not stored else _next_position(course_id)
         for batch in batches(blocks, size=lambda block: len(json.dumps(block.metadata))):
             wanted = {block.usage_key: _values(block) for block in batch}
             saved.read += len(batch)
@@ -166,8 +170,12 @@ def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
             for key, values in wanted.items():
                 pk = pks.get(key)
                 if pk is None:
+                    values["position"] += after
                     new.append(CourseBlock(course_id=course_id, usage_key=key, **values))
-                elif current[pk] != values:
+                    continue
+                if not complete:  # a fragment does not say where a stored block is in the course
+                    values.update({name: current[pk][name] for name in _PLACE_FIELDS})
+                if current[pk] != values:
                     changed.append(CourseBlock(pk=pk, **values))
                 else:
                     saved.unchanged += 1
@@ -175,10 +183,20 @@ def save_outline(*, course_id: str, blocks: Iterable[Block]) -> Saved:
             CourseBlock.objects.bulk_update(changed, _BLOCK_FIELDS)
             saved.inserted += len(new)
             saved.updated += len(changed)
-        removed = iter(stored.values())
+        removed = iter(stored.values() if complete else ())
         while chunk := list(islice(removed, 1_000)):
             saved.deleted += CourseBlock.objects.filter(pk__in=chunk).delete()[0]
     return saved
+
+
+#: Where a block is in its course's order.
+_PLACE_FIELDS = ("position", "depth", "parent")
+
+
+def _next_position(course_id: str) -> int:
+    """The position after the course's last stored block."""
+    last = CourseBlock.objects.filter(course_id=course_id).aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
 
 
 #: A GRADER entry's min_count and drop_count, at most: the grader pads with a zero per missing

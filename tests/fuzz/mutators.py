@@ -647,6 +647,32 @@ def course_blocks(rng: random.Random, data: bytes, log: Log) -> bytes:
 
 
 @mutator("json")
+def fragment(rng: random.Random, data: bytes, log: Log) -> bytes:
+    """The structure without its course block (a fragment, which loads), maybe with a block of
+    another course or of a content library (which it must not)."""
+    structure = json.loads(data)
+    course = next(k for k, block in structure.items() if block.get("category") == "course")
+    del structure[course]
+    keys = sorted(structure)
+    removed = rng.sample(keys, rng.randrange(len(keys) + 1))  # some of the rest go too
+    for key in removed:
+        del structure[key]
+    odd = rng.choice(
+        [
+            None,
+            None,
+            "block-v1:UniversityX+OTHER+3T2024+type@problem+block@odd",
+            "i4x://UniversityX/HIST.2x/problem/odd",
+            "lib-block-v1:UniversityX+L+type@problem+block@odd",
+        ]
+    )
+    if odd is not None:
+        structure[odd] = {"category": "problem"}
+    log(f"the course block and {len(removed)} others removed; an odd block: {odd}")
+    return json.dumps(structure, indent=rng.choice([None, 1])).encode()
+
+
+@mutator("json")
 def cyclic_children(rng: random.Random, data: bytes, log: Log) -> bytes:
     structure = json.loads(data)
     keys = list(structure)
@@ -685,7 +711,7 @@ def _policy_change(rng: random.Random, data: bytes, change: Callable[[bytes], by
 @mutator("olx")
 def policy_text(rng: random.Random, data: bytes, log: Log) -> bytes:
     """A text or JSON mutator applied to the export's grading_policy.json."""
-    structure_only = ("bad_block_id", "course_blocks", "cyclic_children", *PACKAGE_LEVEL)
+    structure_only = ("bad_block_id", "course_blocks", "fragment", "cyclic_children", *PACKAGE_LEVEL)
     name = rng.choice([n for n in applicable("json") if n not in structure_only])
     log(f"grading_policy.json: {name}")
     return _policy_change(rng, data, lambda content: MUTATORS[name].function(rng, content, log))
@@ -726,6 +752,13 @@ def course_xml(rng: random.Random, data: bytes, log: Log) -> bytes:
             b'<course url_name="&d;"/>',
             b'<?xml version="1.0" encoding="utf-16"?><course/>',
             b"<course>" * 10_000,
+            b'<!DOCTYPE course SYSTEM "file:///etc/passwd"><course url_name="R" org="O" course="C"/>',
+            b'<course url_name="&xxe;" org="O" course="C"/>',
+            b'<course url_name="R" org="O"/>',
+            b'<course url_name="R" org="\xff" course="C"/>',
+            b'<course url_name="R+x" org="O" course="C"/>',
+            b'<chapter url_name="R" org="O" course="C"/>',
+            b"<!--" + b" " * 70_000 + b'--><course url_name="R" org="O" course="C"/>',
         ]
     )
     log(f"course.xml = {xml[:40]!r}")

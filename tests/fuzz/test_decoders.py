@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from edx_schema.errors import EdxSchemaError, FormatError
 from edx_schema.package import values
-from edx_schema.package.course import read_course_structure, read_grading_policy
+from edx_schema.package.course import OlxCourse, olx_course, read_course_export, read_course_structure
+from edx_schema.package.course.course_xml import COURSE_XML_HEAD
 from edx_schema.package.forum import read_posts
 from edx_schema.package.names import parse_member_name, split_package_name
 from edx_schema.package.tsv import TsvReader, split_chunks
@@ -139,6 +140,12 @@ def test_the_course_structure_reader_raises_only_domain_errors(first, data):
     assert [block.position for block in blocks] == list(range(len(blocks)))
     assert len({block.usage_key for block in blocks}) == len(blocks)
     assert all(isinstance(block.usage_key, str) and isinstance(block.metadata, dict) for block in blocks)
+    # A whole structure names its course and warns of nothing; a fragment warns, naming the file,
+    # and names its course unless its legacy keys do not say the run.
+    assert bool(blocks.warnings) == blocks.fragment
+    assert all(warning.startswith("s.json: ") for warning in blocks.warnings)
+    assert isinstance(blocks.course_id, str) or (blocks.fragment and blocks.course_id is None)
+    assert blocks.fragment or blocks[0].usage_key == blocks.root
 
 
 @_each_mutator("olx")
@@ -149,11 +156,64 @@ def test_the_grading_policy_reader_raises_only_domain_errors(first, data):
     from edx_schema.services.outline import parse_policy  # the policy's own checks; no database
 
     try:
-        text = read_grading_policy(io.BytesIO(data), label="c.xml.tar.gz")
-        if text is not None:
-            parse_policy(text, source="c.xml.tar.gz")
+        read = read_course_export(io.BytesIO(data), label="c.xml.tar.gz")
     except EdxSchemaError:
         return
+    try:
+        course = read.course()
+    except EdxSchemaError as error:
+        assert str(error).startswith("c.xml.tar.gz")  # noqa: PT017 - the message names the export
+    else:
+        assert isinstance(course, OlxCourse)
+        assert course.course_id == f"course-v1:{course.org}+{course.course}+{course.run}"
+    try:
+        if read.grading_policy is not None:
+            parse_policy(read.grading_policy, source="c.xml.tar.gz")
+    except EdxSchemaError:
+        return
+
+
+#: Pieces a hostile or broken course.xml is made of.
+XML_PIECES = [
+    b'<!DOCTYPE course [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>',
+    b'<!DOCTYPE course SYSTEM "file:///etc/passwd">',
+    b'<!ENTITY % p SYSTEM "http://example.com/">',
+    b"&a;",
+    b"&#0;",
+    b"&amp;",
+    b"<![CDATA[x]]>",
+    b"<?xml version='1.0' encoding='latin-1'?>",
+    b"<!-- -->",
+    b'"',
+    b"<",
+    b"\xff",
+    b"\0",
+    b"\xef\xbb\xbf",
+    b" " * 70_000,
+]
+
+
+@st.composite
+def course_xmls(draw) -> Member:
+    """The sample export's course.xml with a drawn piece (or drawn bytes) in, or cut short."""
+    data = b'<course url_name="3T2024" org="UniversityX" course="CS-101x"/>\n'
+    at = draw(st.integers(0, len(data)))
+    piece = draw(st.one_of(st.sampled_from(XML_PIECES), st.binary(max_size=32)))
+    cut = draw(st.integers(0, 8))
+    note(f"{piece[:40]!r} in at byte {at}, replacing {cut} bytes")
+    return Member(data[:at] + piece + data[at + cut :])
+
+
+@profile.MANY
+@given(data=course_xmls())
+def test_course_xml_names_a_course_or_raises_a_format_error_naming_it(data):
+    head = data[:COURSE_XML_HEAD]
+    try:
+        course = olx_course(head, file="c/course.xml", complete=len(data) <= COURSE_XML_HEAD)
+    except FormatError as error:
+        assert error.file == "c/course.xml"  # noqa: PT017 - the message names the file
+        return
+    assert all(isinstance(part, str) and part for part in (course.org, course.course, course.run))
 
 
 _CONVERTERS = {

@@ -8,8 +8,9 @@ import tarfile
 import pytest
 
 from edx_schema.errors import FormatError, PackageError
-from edx_schema.package import course
-from edx_schema.package.course import read_course_structure, read_grading_policy
+from edx_schema.package.course import olx as course_olx
+from edx_schema.package.course import outline, read_course_structure, read_grading_policy, structure, tarball
+from tests.package.exports import olx
 from tests.package.memory import peak_megabytes
 
 
@@ -20,7 +21,7 @@ def key(category: str, name: str) -> str:
 COURSE = key("course", "course")
 
 
-def structure(blocks: dict, *, indent: int | None = 2) -> io.BytesIO:
+def as_json(blocks: dict, *, indent: int | None = 2) -> io.BytesIO:
     # As dump_course_structure writes it: indented, keys sorted; with a BOM, which is allowed.
     return io.BytesIO(("\ufeff" + json.dumps(blocks, indent=indent, sort_keys=True)).encode())
 
@@ -38,7 +39,7 @@ def test_blocks_come_in_course_order_with_inherited_settings_and_a_shared_block_
         s3: {"category": "sequential", "children": [], "metadata": {"graded": "false"}},
         orphan: {"category": "html", "children": [], "metadata": {"graded": True}},
     }
-    read = read_course_structure(structure(blocks), label="x.json")
+    read = read_course_structure(as_json(blocks), label="x.json")
     assert [b.usage_key for b in read] == [c, ch1, s1, s2, ch2, s3, orphan]
     assert len(read) == 7
     first, second, third = read[2], read[3], read[5]
@@ -54,18 +55,32 @@ def test_blocks_come_in_course_order_with_inherited_settings_and_a_shared_block_
 
 def test_a_structure_as_one_compact_line_reads_the_same():
     blocks = {COURSE: {"category": "course", "children": [key("chapter", "a")]}, key("chapter", "a"): {}}
-    read = list(read_course_structure(structure(blocks, indent=None), label="x.json"))
+    read = list(read_course_structure(as_json(blocks, indent=None), label="x.json"))
     assert [(b.usage_key, b.category, b.depth, b.metadata) for b in read] == [
         (COURSE, "course", 0, {}),
         (key("chapter", "a"), "", 1, {}),
     ]
 
 
+#: Where each limit is.
+LIMITS = {
+    "MAX_BLOCK_CHARS": structure,
+    "MAX_BLOCK_KEYS": structure,
+    "MAX_CHILDREN": structure,
+    "MAX_SETTINGS_BYTES": structure,
+    "MAX_OUTLINE_DEPTH": outline,
+    "MAX_TAR_HEADER_BYTES": tarball,
+    "MAX_POLICY_BYTES": course_olx,
+    "MAX_POLICIES_BYTES": course_olx,
+    "MAX_POLICY_FILES": course_olx,
+}
+
+
 def refusal(data: bytes | dict, **limits) -> str:
-    stream = structure(data) if isinstance(data, dict) else io.BytesIO(data)
+    stream = as_json(data) if isinstance(data, dict) else io.BytesIO(data)
     with pytest.MonkeyPatch.context() as patch:
         for name, value in limits.items():
-            patch.setattr(course, name, value)
+            patch.setattr(LIMITS[name], name, value)
         with pytest.raises(FormatError) as error:
             list(read_course_structure(stream, label="x.json"))
     return str(error.value)
@@ -87,10 +102,11 @@ P = key("problem", "p")
         ),
         (b"[]", "keyed by usage key"),
         (b"", "keyed by usage key"),
-        ({P: {"category": "problem"}}, "x.json: expected exactly one block of category 'course', found 0"),
+        ({}, "x.json: the course structure holds no blocks"),
         (
             {COURSE: {"category": "course"}, key("course", "b"): {"category": "course"}},
-            "found 2 (value: 'block-v1:O+C+R+type@course+block@b, block-v1:O+C+R+type@course+block@course')",
+            "x.json: expected one block of category 'course' at most, found 2 "
+            "(value: 'block-v1:O+C+R+type@course+block@b, block-v1:O+C+R+type@course+block@course')",
         ),
         (
             {"not a key": {"category": "course"}},
@@ -183,11 +199,11 @@ def test_the_encoding_is_utf8_with_or_without_a_bom_and_nothing_else():
     )
     # A character cut in two by a read is not an error.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(course, "MAX_BLOCK_CHARS", 7)
+        patch.setattr(structure, "MAX_BLOCK_CHARS", 7)
         text = json.dumps(
             {COURSE: {"category": "course", "metadata": {"display_name": "😀"}}}, ensure_ascii=False
         )
-        patch.setattr(course, "MAX_BLOCK_CHARS", 200)
+        patch.setattr(structure, "MAX_BLOCK_CHARS", 200)
         stream = io.BytesIO(text.encode())
         stream.read = lambda size=-1, read=stream.read: read(min(size, 7))  # type: ignore[method-assign]
         assert read_course_structure(stream, label="x")[0].display_name == "😀"
@@ -229,24 +245,12 @@ def test_limits_on_size_are_refused_saying_what_the_limit_is():
     assert 'at $["block-v1:O+C+R+type@vertical+block@5"]: the outline is more than 5 levels deep' in refusal(
         chain, MAX_OUTLINE_DEPTH=5
     )
-    assert len(read_course_structure(structure(chain), label="x")) == 7
+    assert len(read_course_structure(as_json(chain), label="x")) == 7
 
 
 def test_whitespace_between_blocks_costs_nothing_however_much_there_is():
     text = json.dumps(with_course(P, {})).encode().replace(b'}, "', b"}," + b" \n" * 3_000_000 + b'"')
     assert [b.depth for b in read_course_structure(io.BytesIO(text), label="x")] == [0, 1]
-
-
-def olx(files: dict[str, str | bytes], mode: str = "w:gz") -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=mode) as archive:
-        for name, text in files.items():
-            data = text.encode() if isinstance(text, str) else text
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
 
 
 def test_the_policy_is_found_beside_course_xml_whatever_the_top_folder():
@@ -276,7 +280,7 @@ def policy_refusal(data: bytes, **limits) -> str:
     export = olx({"t/course.xml": '<course url_name="r"/>', "t/policies/r/grading_policy.json": data})
     with pytest.MonkeyPatch.context() as patch:
         for name, value in limits.items():
-            patch.setattr(course, name, value)
+            patch.setattr(LIMITS[name], name, value)
         with pytest.raises(PackageError) as error:
             read_grading_policy(export, label="pkg/x.tar.gz")
     return str(error.value)
@@ -326,19 +330,19 @@ def test_a_broken_or_inflated_archive_is_refused():
         info.pax_headers = {"comment": "x" * 5_000}
         archive.addfile(info, io.BytesIO(b""))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(course, "MAX_TAR_HEADER_BYTES", 1_000)
+        patch.setattr(tarball, "MAX_TAR_HEADER_BYTES", 1_000)
         with pytest.raises(
             PackageError, match=r"x: a tar header record of 5,\d+ bytes, more than the limit of 1,000"
         ):
             read_grading_policy(io.BytesIO(buffer.getvalue()), label="x")
     many = olx({f"t{n}/grading_policy.json": "{}" for n in range(6)})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(course, "MAX_POLICY_FILES", 5)
+        patch.setattr(course_olx, "MAX_POLICY_FILES", 5)
         with pytest.raises(PackageError, match=r"x: more than 5 course\.xml and grading_policy\.json files"):
             read_grading_policy(many, label="x")
     many.seek(0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(course, "MAX_POLICIES_BYTES", 10)
+        patch.setattr(course_olx, "MAX_POLICIES_BYTES", 10)
         with pytest.raises(
             PackageError, match=r"x: more than 10 bytes of grading_policy\.json files, the limit"
         ):

@@ -15,9 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edx_schema.errors import FormatError
-from edx_schema.package import tsv
 from edx_schema.package.builder import PackageSpec, build_package
 from edx_schema.package.tsv import TsvReader, encode_field, split_chunks, split_fields
+from edx_schema.package.tsv import fields as tsv_fields
+from edx_schema.package.tsv import reader as tsv_reader
+from edx_schema.package.tsv import records as tsv_records
 
 FILE = "MITx-6.002x-2012_Fall-auth_user-prod-analytics.sql"
 
@@ -223,7 +225,7 @@ def test_an_escaped_backslash_at_the_end_of_the_file_is_data():
 
 
 def test_a_record_over_the_limit_is_refused_even_when_tolerant(monkeypatch):
-    monkeypatch.setattr(tsv, "MAX_RECORD_BYTES", 100)
+    monkeypatch.setattr(tsv_records, "MAX_RECORD_BYTES", 100)
     fits = b"1\t" + b"x" * 97 + b"\n"  # 100 bytes with its line break
     assert read(b"id\tv\n" + fits)[1] == [(2, ["1", "x" * 97])]
     for long in (b"2\t" + b"y" * 98 + b"\n", b"2\t" + b"y\\\n" * 40 + b"\n", b"2\t" + b"y" * 500):
@@ -419,15 +421,16 @@ def test_the_end_of_a_run_of_records_is_found_as_the_one_pass_scan_finds_it():
             buffer = bytes(combination)
             for start in range(length + 1):
                 if forward_boundary(buffer[:start], 0) == 0:
-                    assert tsv._record_boundary(buffer, start=start) == forward_boundary(buffer, start)
+                    found = tsv_records._record_boundary(buffer, start=start)
+                    assert found == forward_boundary(buffer, start)
 
 
 @given(st.text(alphabet="ab\\\tNUL\n\r\u00e9\U0001f600", max_size=60), st.integers(1, 5))
 def test_a_long_record_is_split_and_unescaped_as_a_short_one(text, window):
     expected = split_fields(text)
-    with mock.patch.object(tsv, "_WINDOW", window):
-        assert tsv._split_long(text, len(expected)) == (expected, len(expected))
-        assert tsv._split_long(text, len(expected) + 1) == ([], len(expected))
+    with mock.patch.object(tsv_fields, "_WINDOW", window):
+        assert tsv_fields.split_long(text, len(expected)) == (expected, len(expected))
+        assert tsv_fields.split_long(text, len(expected) + 1) == ([], len(expected))
 
 
 # Byte-level mutations of real members: each must read as records or as a FormatError, the same
@@ -505,9 +508,9 @@ def members(tmp_path_factory):
 
 def test_mutated_members_read_as_records_or_clear_errors_only(members, monkeypatch):
     # Small limits, so that mutations reach the long-record paths and the record limit.
-    monkeypatch.setattr(tsv, "MAX_RECORD_BYTES", 4096)
-    monkeypatch.setattr(tsv, "_LONG_RECORD", 200)
-    monkeypatch.setattr(tsv, "_WINDOW", 7)
+    monkeypatch.setattr(tsv_records, "MAX_RECORD_BYTES", 4096)
+    monkeypatch.setattr(tsv_reader, "_LONG_RECORD", 200)
+    monkeypatch.setattr(tsv_fields, "_WINDOW", 7)
     rng = random.Random(12)
     for _case in range(400):
         data = mutated(rng, rng.choice(members))

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
-from ...package.tsv import encode_field
+from ...package.tsv import encode_load_data_field
 from ..rows import FileFailed, Row, member_error
-
-#: One value in LOAD DATA's default text format: the exporter's escapes, with ``\N`` for NULL and
-#: ``\0`` for NUL (which the exporter drops, but a value may hold).
-load_data_field = functools.partial(encode_field, null="\\N", nul="\\0")
 
 # Where a process sees its open files by number (macOS and most Linux systems have /dev/fd).
 FD_FOLDER = "/dev/fd" if os.path.isdir("/dev/fd") else "/proc/self/fd"
@@ -55,7 +50,7 @@ class RowPipe:
         try:
             out = open(self.write_fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)  # noqa: SIM115
             write = out.write
-            fields = load_data_field
+            fields = encode_load_data_field
             for line, row in rows:
                 text = "\t".join(map(fields, row))
                 write(f"{text}\t{line}\n" if line_column else f"{text}\n")
