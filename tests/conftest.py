@@ -11,14 +11,57 @@ import pytest
 PASSPHRASE = "s3cret passphrase"
 
 
-def pytest_collection_modifyitems(config, items):
-    """Run the browser tests last.
+def pytest_addoption(parser):
+    parser.addoption(
+        "--no-skips",
+        action="store_true",
+        help="fail every skipped test and skipped test module (CI: nothing may be skipped)",
+    )
 
-    They leave threads behind (the live server's, Playwright's); a test that forks a process
-    after them (import_package --jobs, the SQLite grading helper) could inherit a lock one of
-    those threads held, and hang.
+
+def pytest_collection_modifyitems(config, items):
+    """Leave the MariaDB-only tests out on SQLite, and run the browser tests last.
+
+    Tests marked ``mariadb`` need the suite's own MySQL/MariaDB server: on SQLite they are
+    deselected, not skipped, because they have nothing to run against there; the MariaDB pass
+    (``DATABASE_URL=mysql://...``) runs them. The browser tests leave threads behind (the live
+    server's, Playwright's); a test that forks a process after them (import_package --jobs, the
+    SQLite grading helper) could inherit a lock one of those threads held, and hang.
     """
+    from django.db import connection
+
+    if connection.vendor != "mysql":
+        server_only = [item for item in items if item.get_closest_marker("mariadb")]
+        if server_only:
+            config.hook.pytest_deselected(items=server_only)
+            items[:] = [item for item in items if item.get_closest_marker("mariadb") is None]
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _fail_skip(report) -> None:
+    """Turn a skipped report into a failure that says why it was skipped."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    report.outcome = "failed"
+    report.longrepr = f"skipped ({reason}), and --no-skips allows no skip"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With ``--no-skips``, a skipped test (a skip mark, or pytest.skip in a fixture or test) fails."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and item.config.getoption("no_skips"):
+        _fail_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """With ``--no-skips``, a skipped module (a module-level skip or importorskip) is an error."""
+    report = yield
+    if report.skipped and collector.config.getoption("no_skips"):
+        _fail_skip(report)
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +84,28 @@ def gpg_key(tmp_path_factory):
     assert key.fingerprint, key.stderr
     yield gpg, str(home), key.fingerprint
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+
+
+def server_connection(database: str | None = None, **options):
+    """A connection of its own to the suite's MySQL/MariaDB server, through MySQLdb.
+
+    Its own, so that it sees what other processes committed and can create or drop databases
+    (which would commit the test's transaction). MySQLdb is imported here, not at the top: a
+    SQLite run needs no MySQL driver.
+    """
+    import MySQLdb
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if database:
+        options["database"] = database
+    return MySQLdb.connect(
+        host=db["HOST"],
+        port=int(db["PORT"] or 3306),
+        user=db["USER"],
+        password=db["PASSWORD"] or "",
+        **options,
+    )
 
 
 class ChildDatabase:
@@ -85,13 +150,9 @@ class ChildDatabase:
             import sqlite3
 
             return sqlite3.connect(self.path)
-        import MySQLdb
         from django.conf import settings
 
-        db = settings.DATABASES["default"]
-        return MySQLdb.connect(
-            host=db["HOST"], port=int(db["PORT"] or 3306), user=db["USER"], database=db["NAME"]
-        )
+        return server_connection(settings.DATABASES["default"]["NAME"])
 
     def query(self, sql: str) -> list[tuple]:
         connection = self.connect()

@@ -192,6 +192,12 @@ class PersistentSubsectionGradeOverride(models.Model):
         return f"Override of grade {self.grade_id}"
 
 
+# django-simple-history sets this module's history class here, but names its module after the app
+# ("edx_schema") when the model is not in the app's models.py; `manage.py shell`, which imports
+# every model by module and name, then could not import it.
+PersistentSubsectionGradeOverride.history.model.__module__ = __name__
+
+
 class PersistentCourseGrade(TimeStampedModel):
     """A learner's course grade as last computed by the LMS.
 

@@ -6,8 +6,8 @@ import subprocess
 from io import StringIO
 from pathlib import Path
 
-import dj_database_url
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from edx_schema.models import ForumPost, GeneratedCertificate, PersistentCourseGrade, UserProfile
@@ -16,14 +16,13 @@ from edx_schema.services.outline import save_outline
 from edx_schema.testing.factories import CourseEnrollmentFactory, UserFactory, UserProfileFactory
 from edx_schema.vismooc.format import TABLES
 from edx_schema.vismooc.hashing import anonymize
+from tests.conftest import server_connection
 
 pytestmark = pytest.mark.django_db
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "universityx-2024-11-17.zip"
 COURSE = "course-v1:UniversityX+CS-101x+3T2024"
 LEGACY = "UniversityX/HIST.2x/2013_Spring"
-#: The MariaDB server the round trip loads into (the suite's own, whatever its backend).
-SERVER = dj_database_url.parse(os.environ.get("EDX_SCHEMA_MOOCDB_URL", "mysql://root@127.0.0.1:3306/x"))
 #: Values that the original pipeline mangled or that need care (vismooc.md §5.3).
 TRICKY = ["C:\\", "\\frac \\theta", 'q"x', "NULL", "\\N", "line1\nline2", "cr\r\nx", "tab\there",
           "caf\u00e9 \U0001f600", "", "a,b", "nul\0x"]  # fmt: skip
@@ -206,28 +205,23 @@ def moocdb(request):
 
 
 def connect(database=None):
-    # PyMySQL (pure Python, in requirements.txt): the suite runs these on a SQLite checkout too,
-    # where the compiled MySQL driver need not be installed.
-    import pymysql
-
-    return pymysql.connect(
-        host=SERVER["HOST"], port=int(SERVER["PORT"] or 3306), user=SERVER["USER"],
-        password=SERVER["PASSWORD"] or "", charset="utf8mb4", **({"database": database} if database else {}),
-    )  # fmt: skip
+    return server_connection(database, charset="utf8mb4")
 
 
 def run_script(script, *, database=None):
+    """Run ``script`` with the mysql client on the suite's own server, as a MOOCdb user would."""
+    server = settings.DATABASES["default"]
     command = [
         "mysql",
         "--local-infile=1",
         "--protocol=tcp",
-        f"-h{SERVER['HOST']}",
-        f"-P{SERVER['PORT'] or 3306}",
-        f"-u{SERVER['USER']}",
+        f"-h{server['HOST']}",
+        f"-P{server['PORT'] or 3306}",
+        f"-u{server['USER']}",
         "--default-character-set=utf8mb4",
     ]
-    if SERVER["PASSWORD"]:
-        command.append(f"-p{SERVER['PASSWORD']}")
+    if server["PASSWORD"]:
+        command.append(f"-p{server['PASSWORD']}")
     if database:
         command.append(database)
     subprocess.run(command, input=script.encode(), check=True, capture_output=True)
@@ -245,6 +239,7 @@ def tricky_data():
     return user, profile
 
 
+@pytest.mark.mariadb
 def test_round_trip_through_the_written_script_into_mariadb(sample, tmp_path, moocdb):
     user, profile = tricky_data()
     export(tmp_path, "--database", moocdb)
@@ -255,10 +250,8 @@ def test_round_trip_through_the_written_script_into_mariadb(sample, tmp_path, mo
     for post in ForumPost.objects.filter(course_id=COURSE):
         body, title, created = loaded[post.post_id]
         assert (body, title) == (post.body, post.title), post.post_id
-        # A post without a date loads as MySQL's zero date, which PyMySQL gives back as text.
-        expected = "0000-00-00 00:00:00"
-        if post.created_at is not None:
-            expected = post.created_at.replace(tzinfo=None, microsecond=0)
+        # A post without a date loads as MySQL's zero date, which MySQLdb reads as None.
+        expected = None if post.created_at is None else post.created_at.replace(tzinfo=None, microsecond=0)
         assert created == expected, post.post_id
     cursor.execute("SELECT username, name, bio, birth_date FROM users WHERE original_id = %s", [str(user.pk)])
     assert cursor.fetchone() == (anonymize("tricky"), anonymize(profile.name), profile.goals, "1994")
@@ -267,6 +260,7 @@ def test_round_trip_through_the_written_script_into_mariadb(sample, tmp_path, mo
         assert cursor.fetchone()[0] == len(read(tmp_path, table)), table
 
 
+@pytest.mark.mariadb
 def test_the_original_scripts_ddl_loads_the_same_csvs(sample, tmp_path, moocdb):
     user, profile = tricky_data()
     export(tmp_path)
