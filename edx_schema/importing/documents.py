@@ -109,7 +109,5 @@ def _course_of_export(export: CourseExport, *, label: str, entity: str | None) -
             f"name ({shown(entity)}); supply the policy with manage.py set_grading_policy"
         )
     legacy = olx.legacy_course_id
-    known = any(
-        model.objects.filter(course_id=legacy).exists() for model in (CourseBlock, CourseEnrollment)
-    )
+    known = any(model.objects.filter(course_id=legacy).exists() for model in (CourseBlock, CourseEnrollment))
     return legacy if known else olx.course_id
