@@ -1,7 +1,7 @@
 """The README's quick start needs no MySQL driver on SQLite, and the suite's rules for CI hold.
 
 The rules: tests marked ``mariadb`` are deselected on SQLite (the MariaDB pass runs them), and
-``--no-skips`` (which ``.ci/run`` passes) turns any skip into a failure.
+``--no-skips`` (the default when ``CI=true``, as in ``.ci/run``) turns any skip into a failure.
 """
 
 import os
@@ -54,6 +54,7 @@ def test_mariadb_tests_are_deselected_on_sqlite_and_no_skips_fails_a_skip(tmp_pa
     (tmp_path / "test_suite.py").write_text(SUITE)
     (tmp_path / "test_skipped_module.py").write_text("import pytest\npytest.importorskip('no_such_driver')\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.pop("CI", None)
     # This suite's conftest as a plugin, with its settings, over the files above.
     pytest = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path)]
     pytest += ["-p", "tests.conftest", "-p", "no:cacheprovider", "--continue-on-collection-errors", "-rfEs"]
@@ -67,3 +68,6 @@ def test_mariadb_tests_are_deselected_on_sqlite_and_no_skips_fails_a_skip(tmp_pa
     assert "1 failed, 1 passed, 1 deselected, 1 error" in strict.stdout, strict.stdout
     assert "skipped (no server here), and --no-skips allows no skip" in strict.stdout
     assert "skipped (could not import 'no_such_driver'" in strict.stdout
+
+    in_ci = run([*pytest, str(tmp_path)], env=dict(env, CI="true"), cwd=tmp_path)  # as .ci/run runs
+    assert "1 failed, 1 passed, 1 deselected, 1 error" in in_ci.stdout, in_ci.stdout
