@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, overload
 
-from ..errors import FormatError, PackageError
+from ..errors import FormatError, InvalidKeyFormatError, PackageError
 from .jsondoc import decode, excerpt, json_path, loads, syntax, text_excerpt, utf8_error
 from .values import usage_key_parser
 
@@ -430,8 +430,13 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
             try:
                 check_key(key)
             except ValueError as error:
-                raise FormatError(
-                    f"the block's id is {error}", file=label, line=line, path=json_path("$", key), value=key
+                raise InvalidKeyFormatError(
+                    f"the block's id is {error}",
+                    file=label,
+                    line=line,
+                    path=json_path("$", key),
+                    value=key,
+                    key_type="usage key",
                 ) from None
             try:
                 category, kids, metadata = _parts(block)
