@@ -26,7 +26,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Field, Model, Q, QuerySet
@@ -38,6 +38,7 @@ from opaque_keys.edx.keys import UsageKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import errors, keys
+from ..admin_site import Area
 from ..models import GradingPolicy, ImportRecord
 from ..services.pages import by_primary_key
 
@@ -214,7 +215,21 @@ class KeyFormField(forms.CharField):
 
 class ListAdmin(admin.ModelAdmin):
     """What every edx-schema list page shares, whatever its size: a list any URL can open, and
-    forms whose keys are parsed as every layer parses them."""
+    forms whose keys are parsed as every layer parses them.
+
+    ``area`` is the LMS area whose group of the admin index lists the table; an admin without one
+    is refused when it is registered.
+    """
+
+    area: Area | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(self.area, Area):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} names no area: set area to one of "
+                f"{', '.join(f'Area.{area.name}' for area in Area)} (edx_schema.admin_site)."
+            )
+        super().__init__(*args, **kwargs)
 
     def get_changelist(self, request, **kwargs):
         return _ChangeList

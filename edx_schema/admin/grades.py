@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from ..admin_site import Area
 from ..errors import EdxSchemaError
 from ..models import (
     PersistentCourseGrade,
@@ -22,6 +23,7 @@ from .display import course_filter, formatted_json, learner_column
 
 @admin.register(VisibleBlocks)
 class VisibleBlocksAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = ("id", "hashed", "course_id")
     list_filter = (course_filter(),)
     readonly_fields = (formatted_json("blocks_json", "blocks (formatted)"),)
@@ -31,6 +33,7 @@ class VisibleBlocksAdmin(LargeTableAdmin):
 
 @admin.register(PersistentSubsectionGrade)
 class PersistentSubsectionGradeAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = (
         "id",
         learner_column(),
@@ -117,6 +120,7 @@ class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, HistoryAdmin):
     recomputed, as the LMS does. An override stays with its subsection grade (read-only once saved).
     """
 
+    area = Area.GRADES
     form = OverrideForm
     list_display = (
         "id",
@@ -204,6 +208,7 @@ class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, HistoryAdmin):
 
 @admin.register(PersistentCourseGrade)
 class PersistentCourseGradeAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = (
         "id",
         learner_column(),
