@@ -6,6 +6,7 @@ from .errors import (
     FormatError,
     GradingPolicyError,
     InvalidKeyError,
+    InvalidKeyFormatError,
     PackageError,
 )
 from .grading import (
@@ -19,7 +20,6 @@ from .grading import (
 )
 from .importing import ImportOptions, ImportSummary, MemberResult, import_packages
 from .package.source import Decryption
-from .services.demo import DemoSummary, load_demo
 from .services.overrides import (
     Correction,
     correct_subsection_grade,
@@ -36,13 +36,13 @@ __all__ = [
     "CourseGrader",
     "CourseResult",
     "Decryption",
-    "DemoSummary",
     "EdxSchemaError",
     "FormatError",
     "GradingPolicyError",
     "ImportOptions",
     "ImportSummary",
     "InvalidKeyError",
+    "InvalidKeyFormatError",
     "MemberResult",
     "PackageError",
     "Totals",
@@ -54,7 +54,6 @@ __all__ = [
     "delete_subsection_override",
     "grading_policy_hash",
     "import_packages",
-    "load_demo",
     "merge_policy",
     "override_subsection_grade",
     "recompute_course",

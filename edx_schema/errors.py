@@ -4,6 +4,8 @@ Management commands turn these into ``CommandError`` in one place each, so a use
 traceback for a mistake in their input.
 """
 
+from opaque_keys import InvalidKeyError as OpaqueKeyError
+
 
 class EdxSchemaError(Exception):
     """Base class for every error edx-schema raises on purpose."""
@@ -13,8 +15,23 @@ class ConfigurationError(EdxSchemaError):
     """The project is configured in a way edx-schema cannot work with."""
 
 
-class InvalidKeyError(EdxSchemaError):
-    """A course or usage key does not parse in either the old or the new format."""
+class InvalidKeyError(EdxSchemaError, OpaqueKeyError, ValueError):
+    """A course or usage key does not parse in either the old or the new format.
+
+    One class for every layer that reads a key: the services and the commands' arguments
+    (:mod:`edx_schema.keys`), the package decoders (a row's or a document's key, as
+    :class:`InvalidKeyFormatError`) and the admin's forms. It is also opaque-keys'
+    ``InvalidKeyError``, so code written against edx-platform catches it, and a ``ValueError``,
+    the package converters' signal for a value that does not fit its column.
+
+    ``key_type`` says what was expected (``course key``, ``usage key``), ``key`` is the text.
+    """
+
+    def __init__(self, message: str, *, key_type: str = "key", key: object = None) -> None:
+        # opaque-keys' __init__ takes (key_class, serialized); the message here says more.
+        Exception.__init__(self, message)
+        self.key_type = key_type
+        self.key = key
 
 
 class PackageError(EdxSchemaError):
@@ -60,6 +77,19 @@ class FormatError(PackageError):
             shown = self.value if len(str(self.value)) <= 80 else f"{str(self.value)[:77]}..."
             text += f" (value: {shown!r})"
         return text
+
+
+class InvalidKeyFormatError(FormatError, InvalidKeyError):
+    """A key in a package member (a row's column, a document's block id) that does not parse.
+
+    A FormatError (file, line, column or JSON path, and the value) that ``except InvalidKeyError``
+    catches too.
+    """
+
+    def __init__(self, message: str, *, file: str, key_type: str = "key", **where: object) -> None:
+        super().__init__(message, file=file, **where)
+        self.key_type = key_type
+        self.key = self.value
 
 
 class GradingPolicyError(EdxSchemaError):

@@ -9,7 +9,9 @@ come from ``SELECT DISTINCT``. Here:
 - filters are on indexed, low-cardinality columns, and dates are filtered by ranges;
 - imported tables are read-only unless ``EDX_SCHEMA_ADMIN_EDITABLE`` is true;
 - whatever a URL or a search box holds gives a normal page: a value no row can hold (a course
-  key that does not parse, ``²`` for a number) matches nothing (:func:`as_field_value`).
+  key that does not parse, ``²`` for a number) matches nothing (:func:`as_field_value`);
+- a key typed into a form is parsed as every layer parses one (:mod:`edx_schema.keys`): one that
+  does not parse is the field's error, naming the value (:class:`KeyFormField`).
 """
 
 from __future__ import annotations
@@ -18,21 +20,25 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Field, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
-from opaque_keys import InvalidKeyError
+from opaque_keys import InvalidKeyError, OpaqueKey
+from opaque_keys.edx.django.models import OpaqueKeyField
 from opaque_keys.edx.keys import UsageKey
 from simple_history.admin import SimpleHistoryAdmin
 
+from .. import errors, keys
+from ..admin_site import Area
 from ..models import GradingPolicy, ImportRecord
 from ..services.pages import by_primary_key
 
@@ -185,11 +191,54 @@ class _ChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
+class KeyFormField(forms.CharField):
+    """A course or usage key typed into a form (an editable table's ``course_id``, say).
+
+    A key that does not parse is the field's error, with InvalidKeyError's message (which names
+    the value); opaque-keys' own model field would raise from the form's save, a 500.
+    """
+
+    def __init__(self, *, key_class: type[OpaqueKey], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.key_class = key_class
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return text
+        try:
+            keys.parse(self.key_class, text)
+        except errors.InvalidKeyError as error:
+            raise ValidationError(str(error), code="invalid") from error
+        return text  # the column's max_length is checked on the text
+
+
 class ListAdmin(admin.ModelAdmin):
-    """What every edx-schema list page shares, whatever its size: a list any URL can open."""
+    """What every edx-schema list page shares, whatever its size: a list any URL can open, and
+    forms whose keys are parsed as every layer parses them.
+
+    ``area`` is the LMS area whose group of the admin index lists the table; an admin without one
+    is refused when it is registered.
+    """
+
+    area: Area | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(self.area, Area):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} names no area: set area to one of "
+                f"{', '.join(f'Area.{area.name}' for area in Area)} (edx_schema.admin_site)."
+            )
+        super().__init__(*args, **kwargs)
 
     def get_changelist(self, request, **kwargs):
         return _ChangeList
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, OpaqueKeyField):
+            kwargs.setdefault("form_class", KeyFormField)
+            kwargs.setdefault("key_class", db_field.KEY_CLASS)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class LargeTableAdmin(ListAdmin):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ..admin_site import Area
 from ..models import GeneratedCertificate
 from .base import LargeTableAdmin
 from .display import course_filter, learner_column
@@ -11,6 +12,7 @@ from .display import course_filter, learner_column
 
 @admin.register(GeneratedCertificate)
 class GeneratedCertificateAdmin(LargeTableAdmin):
+    area = Area.CERTIFICATES
     list_display = ("id", learner_column(), "course_id", "status", "grade", "mode", "created_date")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from ..admin_site import Area
 from ..errors import EdxSchemaError
 from ..models import CourseBlock, GradingPolicy, PersistentCourseGrade
 from ..services.outline import outline_possibles
@@ -31,6 +32,7 @@ def _report(request, result: CourseResult) -> None:
 class GradingPolicyAdmin(LargeTableAdmin):
     """One row per course: the list of courses, each with its course page."""
 
+    area = Area.COURSE_CONTENT
     list_display = ("course_id", "grading_policy_hash", "source", "modified", "course_page")
     readonly_fields = (formatted_json("raw", "grading policy (formatted)"),)
     ordering = ("course_id",)
@@ -137,6 +139,7 @@ def _grade_distribution(course_id: str) -> dict:
 
 @admin.register(CourseBlock)
 class CourseBlockAdmin(LargeTableAdmin):
+    area = Area.COURSE_CONTENT
     list_display = ("course_id", "position", "category", "display_name", "format", "graded", "weight", "due")
     list_filter = (course_filter(),)
     ordering = ("course_id", "position", "pk")  # the index's order, and a total one

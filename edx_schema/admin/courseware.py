@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ..admin_site import Area
 from ..models import StudentModule
 from .base import LargeTableAdmin
 from .display import course_filter, formatted_json, learner_column
@@ -11,6 +12,7 @@ from .display import course_filter, formatted_json, learner_column
 
 @admin.register(StudentModule)
 class StudentModuleAdmin(LargeTableAdmin):
+    area = Area.COURSEWARE
     list_display = (
         "id",
         learner_column("student_id"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ..admin_site import Area
 from ..models import ForumPost
 from .base import LargeTableAdmin
 from .display import course_filter
@@ -11,6 +12,7 @@ from .display import course_filter
 
 @admin.register(ForumPost)
 class ForumPostAdmin(LargeTableAdmin):
+    area = Area.FORUM
     list_display = ("post_id", "post_type", "course_id", "author_id", "title", "created_at")
     list_filter = ("post_type", course_filter(), ("created_at", admin.DateFieldListFilter))
     indexed_search = (

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 
+from ..admin_site import Area
+from ..errors import EdxSchemaError
 from ..models import (
-    GradingPolicy,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
     PersistentSubsectionGradeOverride,
     VisibleBlocks,
 )
-from ..services.recompute import recompute_course
+from ..services.overrides import TOTALS, Correction, check_points, correct_subsection_grade
 from .base import HistoryAdmin, LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column
 
 
 @admin.register(VisibleBlocks)
 class VisibleBlocksAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = ("id", "hashed", "course_id")
     list_filter = (course_filter(),)
     readonly_fields = (formatted_json("blocks_json", "blocks (formatted)"),)
@@ -28,6 +33,7 @@ class VisibleBlocksAdmin(LargeTableAdmin):
 
 @admin.register(PersistentSubsectionGrade)
 class PersistentSubsectionGradeAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = (
         "id",
         learner_column(),
@@ -68,8 +74,15 @@ class PersistentSubsectionGradeAdmin(LargeTableAdmin):
         return f"{override.earned_graded_override}/{override.possible_graded_override}"
 
 
+#: The reason recorded in the history when an override is deleted in the admin (its form has none).
+DELETED_IN_THE_ADMIN = "Deleted in the admin"
+
+
 class OverrideForm(forms.ModelForm):
-    """An override needs a reason: it goes into the history with the staff member's name."""
+    """An override needs a reason: it goes into the history with the staff member's name.
+
+    Its totals are checked as the overrides service checks them (a number of points, 0 or more).
+    """
 
     class Meta:
         model = PersistentSubsectionGradeOverride
@@ -90,15 +103,11 @@ class OverrideForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in (
-            "earned_graded_override",
-            "possible_graded_override",
-            "earned_all_override",
-            "possible_all_override",
-        ):
-            value = cleaned.get(name)
-            if value is not None and value < 0:
-                self.add_error(name, "Points cannot be negative.")
+        for name in TOTALS:
+            try:
+                check_points(name, cleaned.get(f"{name}_override"))
+            except EdxSchemaError as error:
+                self.add_error(f"{name}_override", str(error))
         return cleaned
 
 
@@ -106,9 +115,12 @@ class OverrideForm(forms.ModelForm):
 class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, HistoryAdmin):
     """Staff overrides: editable, with a required reason; every version kept with who and why.
 
-    Saving or deleting one recomputes the learner's course grade, as the LMS does.
+    Saving or deleting one goes through the overrides service, as the API and the command do:
+    one history record per change, with the staff member, and the learner's course grade
+    recomputed, as the LMS does. An override stays with its subsection grade (read-only once saved).
     """
 
+    area = Area.GRADES
     form = OverrideForm
     list_display = (
         "id",
@@ -147,34 +159,56 @@ class PersistentSubsectionGradeOverrideAdmin(LargeTableAdmin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("grade",) if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
-        obj._change_reason = obj.override_reason[:100]
-        super().save_model(request, obj, form, change)  # SimpleHistoryAdmin records request.user
-        self._recompute(request, obj.grade)
+        done = self._correct(
+            request,
+            obj.grade,
+            reason=obj.override_reason,
+            system=obj.system,
+            totals={name: getattr(obj, f"{name}_override") for name in TOTALS},
+        )
+        # The admin logs the change and redirects to the row: the one the service saved.
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(done.override, field.attname))
+        obj._state.adding = False
 
     def delete_model(self, request, obj):
-        grade = obj.grade
-        obj._history_user = request.user
-        super().delete_model(request, obj)
-        self._recompute(request, grade)
+        self._correct(request, obj.grade, reason=DELETED_IN_THE_ADMIN, delete=True)
 
-    def _recompute(self, request, grade: PersistentSubsectionGrade) -> None:
-        if not GradingPolicy.objects.filter(course_id=grade.course_id).exists():
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for override in queryset.select_related("grade"):
+                self._correct(request, override.grade, reason=DELETED_IN_THE_ADMIN, delete=True)
+
+    def _correct(self, request, grade: PersistentSubsectionGrade, **change: Any) -> Correction:
+        """Change the override of ``grade`` through the service, as the request's user; report it."""
+        done = correct_subsection_grade(
+            user_id=grade.user_id,
+            course_id=str(grade.course_id),
+            usage_key=str(grade.usage_key),
+            acting_user=request.user,
+            **change,
+        )
+        after = done.course_grade_after
+        if not done.recomputed:
             messages.warning(
                 request, f"{grade.course_id} has no grading policy: its course grades were not recomputed."
             )
-            return
-        recompute_course(course_id=str(grade.course_id), user_ids=[grade.user_id])
-        course_grade = PersistentCourseGrade.objects.get(course_id=grade.course_id, user_id=grade.user_id)
-        messages.info(
-            request,
-            f"Course grade of user {grade.user_id} in {grade.course_id}: "
-            f"{course_grade.percent_grade:.2f} {course_grade.letter_grade or '(not passing)'}",
-        )
+        elif after is not None:
+            messages.info(
+                request,
+                f"Course grade of user {grade.user_id} in {grade.course_id}: "
+                f"{after.percent_grade:.2f} {after.letter_grade or '(not passing)'}",
+            )
+        return done
 
 
 @admin.register(PersistentCourseGrade)
 class PersistentCourseGradeAdmin(LargeTableAdmin):
+    area = Area.GRADES
     list_display = (
         "id",
         learner_column(),

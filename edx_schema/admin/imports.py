@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ..admin_site import Area
 from ..models import ImportRecord
 from .base import ListAdmin
 
@@ -15,6 +16,7 @@ class ImportRecordAdmin(ListAdmin):
     A small table (one row per package member), so Django's defaults are fine here.
     """
 
+    area = Area.IMPORTS
     list_display = (
         "package",
         "member",

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
+from ..admin_site import Area
 from ..models import (
     AnonymousUserId,
     CourseEnrollment,
@@ -34,6 +35,7 @@ admin.site.unregister(User)
 class LearnerAdmin(LargeTableAdmin, UserAdmin):
     """Django's user admin, fit for a million learners, with a link to each learner's page."""
 
+    area = Area.USERS
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "date_joined", "learner")
     list_filter = ()  # is_staff, is_active and the others have no index in auth_user
     ordering = ("-id",)
@@ -140,6 +142,7 @@ def _learner_sections(request, site: admin.AdminSite, user: User, allowed: dict[
 
 @admin.register(UserProfile)
 class UserProfileAdmin(LargeTableAdmin):
+    area = Area.USERS
     list_display = (
         "id",
         learner_column(),
@@ -158,6 +161,7 @@ class UserProfileAdmin(LargeTableAdmin):
 
 @admin.register(CourseEnrollment)
 class CourseEnrollmentAdmin(LargeTableAdmin):
+    area = Area.ENROLLMENT
     list_display = ("id", learner_column(), "course_id", "mode", "is_active", "created")
     list_filter = (course_filter(), ("created", admin.DateFieldListFilter))
     raw_id_fields = ("user",)
@@ -170,6 +174,7 @@ class CourseEnrollmentAdmin(LargeTableAdmin):
 
 @admin.register(AnonymousUserId)
 class AnonymousUserIdAdmin(LargeTableAdmin):
+    area = Area.USERS
     list_display = ("id", learner_column(), "anonymous_user_id", "course_id")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)
@@ -179,6 +184,7 @@ class AnonymousUserIdAdmin(LargeTableAdmin):
 
 @admin.register(UserIdMap)
 class UserIdMapAdmin(LargeTableAdmin):
+    area = Area.USERS
     list_display = ("hash_id", learner_column(), "username")
     raw_id_fields = ("user",)
     ordering = ("hash_id",)
@@ -188,6 +194,7 @@ class UserIdMapAdmin(LargeTableAdmin):
 
 @admin.register(UserCourseTag)
 class UserCourseTagAdmin(LargeTableAdmin):
+    area = Area.USERS
     list_display = ("id", learner_column(), "course_id", "key", "value")
     list_filter = (course_filter(),)
     raw_id_fields = ("user",)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ..admin_site import Area
 from ..models import Score, StudentItem, Submission
 from .base import LargeTableAdmin
 from .display import course_filter, formatted_json
@@ -11,6 +12,7 @@ from .display import course_filter, formatted_json
 
 @admin.register(StudentItem)
 class StudentItemAdmin(LargeTableAdmin):
+    area = Area.ORA
     list_display = ("id", "student_id", "course_id", "item_id", "item_type")
     list_filter = (course_filter(),)
     indexed_search = (("student_id", "exact"), ("item_id", "exact"), ("course_id", "exact"))
@@ -19,6 +21,7 @@ class StudentItemAdmin(LargeTableAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(LargeTableAdmin):
+    area = Area.ORA
     list_display = ("id", "uuid", "student_item_id", "attempt_number", "submitted_at", "status")
     list_filter = (("submitted_at", admin.DateFieldListFilter), ("created_at", admin.DateFieldListFilter))
     raw_id_fields = ("student_item",)
@@ -29,6 +32,7 @@ class SubmissionAdmin(LargeTableAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(LargeTableAdmin):
+    area = Area.ORA
     list_display = (
         "id",
         "student_item_id",

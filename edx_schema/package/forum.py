@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ..errors import FormatError
+from ..errors import FormatError, InvalidKeyFormatError
 from .jsondoc import excerpt, loads, utf8_error
 from .values import course_key_parser
 
@@ -149,8 +149,12 @@ def read_posts(stream: BinaryIO, *, label: str) -> Iterator[Post]:
                 raise ValueError("not a course key (a JSON string)")
             course_key(course_id)
         except ValueError as error:
-            raise FormatError(
-                f"post {post_id}: {error}", column="course_id", value=excerpt(course_id), **where
+            raise InvalidKeyFormatError(
+                f"post {post_id}: {error}",
+                column="course_id",
+                value=excerpt(course_id),
+                key_type="course key",
+                **where,
             ) from None
         post_type = _text(document.get("_type"), where=where, column="_type")
         thread = post_type == "CommentThread"

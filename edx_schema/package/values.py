@@ -1,7 +1,8 @@
 """Parsers that turn one decoded package field into the value its column stores.
 
 Each ``*_parser`` function returns a converter ``(text | None) -> value`` that raises ValueError
-with a message for the user when the text does not fit the column. Values come out ready for
+with a message for the user when the text does not fit the column (an InvalidKeyError, which
+is a ValueError, for a key that does not parse). Values come out ready for
 the database: ints, floats, ``0``/``1`` for booleans, canonical ``YYYY-MM-DD HH:MM:SS[.ffffff]``
 strings for datetimes (naive UTC, as the LMS stores them), and text unchanged.
 
@@ -16,6 +17,8 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from ..errors import InvalidKeyError
 
 Converter = Callable[[str | None], Any]
 
@@ -163,7 +166,9 @@ def _key_parser(
         try:
             parse(text)
         except Exception:  # opaque-keys raises InvalidKeyError, and sometimes ValueError/TypeError
-            raise ValueError(f"not a valid {what} in either the old or the new format") from None
+            # A ValueError too, as every converter's refusal: the loader says where it was.
+            message = f"not a valid {what} in either the old or the new format"
+            raise InvalidKeyError(message, key_type=what, key=text) from None
         if len(checked) >= _CACHE_LIMIT:
             checked.clear()
         checked.add(text)

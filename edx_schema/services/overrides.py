@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from .. import keys
 from ..errors import EdxSchemaError
 from ..models import (
     CourseBlock,
@@ -55,8 +56,8 @@ def override_subsection_grade(
         "possible_graded": possible_graded,
     }
     for name, value in given.items():
-        if value is not _UNSET and value is not None and not (math.isfinite(value) and value >= 0):
-            raise EdxSchemaError(f"{name} must be a number of points, 0 or more, not {value!r}.")
+        if value is not _UNSET:
+            check_points(name, value)
     with transaction.atomic():
         override = PersistentSubsectionGradeOverride.objects.filter(grade=grade).first()
         if override is None:
@@ -68,6 +69,21 @@ def override_subsection_grade(
         _record(override, user=user, reason=reason)
         override.save()
     return override
+
+
+def check_points(name: str, value: float | None) -> None:
+    """Refuse a total that is not a number of points (finite, 0 or more); None is NULL, allowed.
+
+    The one check of an override's totals: the services, the command and the admin's form.
+    """
+    if value is None:
+        return
+    try:
+        if math.isfinite(value) and value >= 0:
+            return
+    except TypeError:  # not a number at all
+        pass
+    raise EdxSchemaError(f"{name} must be a number of points, 0 or more, not {value!r}.")
 
 
 def delete_subsection_override(*, grade: PersistentSubsectionGrade, user: Any, reason: str) -> bool:
@@ -92,8 +108,9 @@ def subsection_grade_for_override(
     The LMS writes the row before it overrides it, holding the learner's current totals. A
     learner without a row never attempted the subsection, so the new row holds 0 earned out of
     the subsection's possible score (``outline.unattempted_possibles``). The subsection must be
-    one of the course's outline.
+    one of the course's outline. A key that does not parse: InvalidKeyError.
     """
+    course_id, usage_key = str(keys.course_key(course_id)), str(keys.usage_key(usage_key))
     grade = PersistentSubsectionGrade.objects.filter(
         user_id=user_id, course_id=course_id, usage_key=usage_key
     ).first()
@@ -151,8 +168,9 @@ def correct_subsection_grade(
     applies); the totals not given are filled from the grade, as the LMS fills them. The grade
     row is created if the learner has none. With ``recompute`` (and a grading policy for the
     course) the learner's course grade is recomputed at once, as the LMS does after an override.
-    Everything happens in one transaction.
+    Everything happens in one transaction. A key that does not parse: InvalidKeyError.
     """
+    course_id, usage_key = str(keys.course_key(course_id)), str(keys.usage_key(usage_key))
     totals = dict(totals or {})
     unknown = set(totals) - set(TOTALS)
     if unknown:

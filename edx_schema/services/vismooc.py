@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import keys
 from ..errors import EdxSchemaError
 from ..models import (
     CourseBlock,
@@ -54,10 +55,11 @@ def export_vismooc(
 ) -> Export:
     """Write the seven CSVs and the load script into ``directory`` (created if needed).
 
-    ``courses`` limits the export (course keys as stored); empty means every course.
+    ``courses`` limits the export (course keys); empty means every course.
     ``grades_from`` is ``certificates`` (the original's) or ``course-grades``
     (grades_persistentcoursegrade, recomputed grades included).
     """
+    courses = [str(keys.course_key(course)) for course in courses]  # InvalidKeyError names a bad one
     if grades_from not in GRADES_FROM:
         raise EdxSchemaError(f"grades come from {' or '.join(GRADES_FROM)}, not {grades_from!r}")
     try:

@@ -6,7 +6,7 @@ staff member gets a 403 from that table's own list.
 """
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from edx_schema import api
@@ -17,25 +17,13 @@ from edx_schema.models import (
     PersistentCourseGrade,
     PersistentSubsectionGrade,
 )
-from tests.admin.conftest import COURSE
+from tests.admin.conftest import COURSE, staff_client
 
 pytestmark = pytest.mark.django_db
 
 HIST = "UniversityX/HIST.2x/2013_Spring"
 HW3 = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@hw3"
 LEARNER = 11  # hiro_11, with a profile, two enrollments, a certificate and grades in both courses
-
-
-def staff_client(client, *permissions):
-    """``client`` logged in as a staff member (not a superuser) holding only ``permissions``."""
-    user = User.objects.create_user("clerk", "clerk@example.org", "pw", is_staff=True)
-    for name in permissions:
-        app_label, codename = name.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    client.force_login(user)
-    return client
 
 
 def content(response):

@@ -11,7 +11,7 @@ from edx_schema.models import (
     PersistentSubsectionGrade,
     StudentItem,
 )
-from edx_schema.services.demo import DEMO_COURSES, load_demo
+from edx_schema.testing.demo import DEMO_COURSES, load_demo
 
 pytestmark = pytest.mark.django_db
 

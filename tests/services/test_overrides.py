@@ -48,3 +48,13 @@ def test_override_without_a_reason_is_refused():
     with pytest.raises(api.EdxSchemaError, match="needs a reason"):
         api.override_subsection_grade(grade=grade, user=UserFactory(), reason="  ")
     assert not PersistentSubsectionGradeOverride.objects.exists()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, "3"])
+def test_points_that_are_not_a_number_of_points_are_refused_and_nothing_is_saved(value):
+    grade = PersistentSubsectionGradeFactory()
+    with pytest.raises(
+        api.EdxSchemaError, match=f"earned_all must be a number of points, 0 or more, not {value!r}"
+    ):
+        api.override_subsection_grade(grade=grade, user=UserFactory(), reason="r", earned_all=value)
+    assert not PersistentSubsectionGradeOverride.history.exists()

@@ -1,9 +1,12 @@
-"""``manage.py load_demo``: fill every table with a small demo data set built from the factories."""
+"""``manage.py load_demo``: fill every table with a small demo data set built from the factories.
+
+The one module of the app that imports the testing kit (:mod:`edx_schema.testing.demo`).
+"""
 
 from django.core.management.base import CommandError
 
 from edx_schema.management.base import EdxSchemaCommand
-from edx_schema.services.demo import load_demo
+from edx_schema.testing.demo import load_demo
 
 
 class Command(EdxSchemaCommand):

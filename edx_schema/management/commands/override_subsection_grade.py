@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from django.contrib.auth.models import User
 from django.core.management.base import CommandError
@@ -12,7 +11,7 @@ from edx_schema.constants import OVERRIDE_SYSTEM_CHOICES
 from edx_schema.errors import EdxSchemaError
 from edx_schema.management.arguments import course_key, usage_key
 from edx_schema.management.base import EdxSchemaCommand
-from edx_schema.services.overrides import TOTALS, correct_subsection_grade
+from edx_schema.services.overrides import TOTALS, check_points, correct_subsection_grade
 
 #: What ``--earned-graded none`` parses to, so that it differs from an option not given.
 NULL = "NULL"
@@ -26,8 +25,10 @@ def points(text: str) -> float | str:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of points (or 'none')") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points, 0 or more")
+    try:
+        check_points("points", value)
+    except EdxSchemaError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points, 0 or more") from None
     return value
 
 

@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from typing import Any, BinaryIO
 
-from ...errors import FormatError, shown
+from ...errors import FormatError, InvalidKeyFormatError, shown
 from ..jsondoc import json_path
 from ..values import usage_key_parser
 from .blocks import Invalid, parts, settings
@@ -135,8 +135,13 @@ def read_course_structure(stream: BinaryIO, *, label: str) -> Outline:
             try:
                 check_key(key)
             except ValueError as error:
-                raise FormatError(
-                    f"the block's id is {error}", file=label, line=line, path=json_path("$", key), value=key
+                raise InvalidKeyFormatError(
+                    f"the block's id is {error}",
+                    file=label,
+                    line=line,
+                    path=json_path("$", key),
+                    value=key,
+                    key_type="usage key",
                 ) from None
             read.add(key, line, block, spill)
         if len(read.roots) > 1:

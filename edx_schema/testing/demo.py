@@ -1,8 +1,10 @@
-"""A small, realistic demo data set built from the shipped factories.
+"""A small, realistic demo data set built from the shipped factories (``manage.py load_demo``).
 
 It fills every table for two course runs (one ``course-v1:`` key and one old ``Org/Course/Run``
 key) so that a newcomer has something to query and browse. It is idempotent: every row is
 get-or-created on its natural key, so loading it twice leaves the same database.
+
+Part of the testing kit: the app reaches it only through the ``load_demo`` command.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
 from ..models import OWN_MODELS, AnonymousUserId, Submission
-from ..testing import factories
+from . import factories
 
 DEMO_COURSES = (
     CourseKey.from_string("course-v1:edX+DemoX+Demo_Course"),
