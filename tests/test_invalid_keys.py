@@ -180,6 +180,17 @@ def test_the_export_service_raises_the_api_exception_before_writing_anything(tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_the_recompute_and_grading_policy_services_raise_the_api_exception(db):
+    from edx_schema.models import GradingPolicy
+    from edx_schema.services.outline import save_grading_policy
+
+    with pytest.raises(api.InvalidKeyError, match=f"{BAD!r} is not a course key"):
+        api.recompute_course(course_id=BAD)
+    with pytest.raises(api.InvalidKeyError, match=f"{BAD!r} is not a course key"):
+        save_grading_policy(course_id=BAD, text='{"GRADER": []}', source="grading_policy.json")
+    assert not GradingPolicy.objects.exists()
+
+
 # -- the admin ------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from django.db import DatabaseError, connection
 
-from ..errors import EdxSchemaError, FormatError, PackageError
+from ..errors import EdxSchemaError, FormatError, InvalidKeyError, InvalidKeyFormatError, PackageError
 from ..outcomes import RowCounts
 from ..package.tsv import Record, TsvReader
 from .tables import TableSpec, converter, missing_column_value, not_exported_blocks
@@ -157,13 +157,12 @@ class RowPlan:
             try:
                 convert(record.values[position])
             except ValueError as error:
-                raise FormatError(
-                    str(error),
-                    file=self.label,
-                    line=record.line,
-                    column=self.header[position],
-                    value=record.values[position],
-                ) from None
+                where = {"file": self.label, "line": record.line, "column": self.header[position]}
+                if isinstance(error, InvalidKeyError):
+                    raise InvalidKeyFormatError(
+                        str(error), key_type=error.key_type, value=record.values[position], **where
+                    ) from None
+                raise FormatError(str(error), value=record.values[position], **where) from None
 
     def prepare_courses(self, course_ids: set[str]) -> None:
         """Rows of these courses are about to be written: make what they refer to exist.

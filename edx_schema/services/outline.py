@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.db.models.functions import Cast
 
+from .. import keys
 from ..errors import FormatError, GradingPolicyError
 from ..grading import course_grade, grading_policy_hash, merge_policy
 from ..models import CourseBlock, GradingPolicy, PersistentSubsectionGrade
@@ -246,7 +247,12 @@ def parse_policy(text: str, *, source: str) -> dict[str, Any]:
 
 
 def save_grading_policy(*, course_id: str, text: str, source: str) -> Saved:
-    """Store the course's grading policy from the JSON ``text`` (merged with the LMS defaults)."""
+    """Store the course's grading policy from the JSON ``text`` (merged with the LMS defaults).
+
+    Raises InvalidKeyError for a ``course_id`` that is not a course key, GradingPolicyError for a
+    policy that cannot be used.
+    """
+    course_id = str(keys.course_key(course_id))
     policy = parse_policy(text, source=source)
     values = {
         "raw": text,

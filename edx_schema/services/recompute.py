@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .. import keys
 from ..errors import EdxSchemaError, GradingPolicyError
 from ..grading import CourseGrader, grading_policy_hash
 from ..helper_process import Helper, HelperFailed, Send, can_fork
@@ -119,8 +120,10 @@ def recompute_course(
     """Recompute (and unless ``dry_run`` store) the course grades of one course.
 
     Every learner with an enrollment in the course or a subsection grade in it gets a grade.
-    Raises GradingPolicyError when the course has no grading policy or no outline.
+    Raises InvalidKeyError for a ``course_id`` that is not a course key, GradingPolicyError when
+    the course has no grading policy or no outline.
     """
+    course_id = str(keys.course_key(course_id))
     policy_row = GradingPolicy.objects.filter(course_id=course_id).first()
     if policy_row is None:
         raise GradingPolicyError(
