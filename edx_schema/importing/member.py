@@ -54,6 +54,7 @@ class MemberImport:
         self.course, self.progress, self.rejects = course, progress, rejects
         self.label = member_label(package, member)
         self.hashing: HashingReader | None = None  # the stream of the latest attempt
+        self.started = timezone.now()  # made just before it runs
         self.result = MemberResult(
             package=package.name,
             member=member.path,
@@ -66,7 +67,6 @@ class MemberImport:
     def run(self) -> MemberResult:
         """Load the member, record the outcome, and return its result (never raises for the member)."""
         result = self.result
-        self.started = timezone.now()
         clock = time.monotonic()
         try:
             _with_lock_retries(self._attempt)
