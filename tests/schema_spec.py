@@ -337,6 +337,89 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({idx("student_item_id"), idx("submission_id"), idx("created_at")}),
     ),
+    # Issue 14: the LMS's CREATE TABLE (devstack mysqldump of 2023), as in the package-tables note.
+    "wiki_article": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "created": Col("datetime"),
+            "modified": Col("datetime"),
+            "group_read": Col("tinyint"),
+            "group_write": Col("tinyint"),
+            "other_read": Col("tinyint"),
+            "other_write": Col("tinyint"),
+            "current_revision_id": Col("int", null=True, key="UNI"),
+            "group_id": Col("int", null=True, key="MUL"),
+            "owner_id": Col("int", null=True, key="MUL"),
+        },
+        indexes=frozenset({uniq("current_revision_id"), idx("group_id"), idx("owner_id")}),
+    ),
+    "wiki_articlerevision": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "revision_number": Col("int"),
+            "user_message": Col("longtext"),
+            "automatic_log": Col("longtext"),
+            "ip_address": Col("char", 39, null=True),
+            "modified": Col("datetime"),
+            "created": Col("datetime"),
+            "deleted": Col("tinyint"),
+            "locked": Col("tinyint"),
+            "content": Col("longtext"),
+            "title": Col("varchar", 512),
+            "article_id": Col("int", key="MUL"),
+            "previous_revision_id": Col("int", null=True, key="MUL"),
+            "user_id": Col("int", null=True, key="MUL"),
+        },
+        indexes=frozenset(
+            {uniq("article_id", "revision_number"), idx("previous_revision_id"), idx("user_id")}
+        ),
+    ),
+    "student_languageproficiency": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "code": Col("varchar", 16, key="MUL"),
+            "user_profile_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("code", "user_profile_id"), idx("user_profile_id")}),
+    ),
+    "teams_courseteam": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "team_id": Col("varchar", 255, key="UNI"),
+            "discussion_topic_id": Col("varchar", 255, key="UNI"),
+            "name": Col("varchar", 255, key="MUL"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "topic_id": Col("varchar", 255, key="MUL"),
+            "date_created": Col("datetime"),
+            "description": Col("varchar", 300),
+            "country": Col("varchar", 2),
+            "language": Col("varchar", 16),
+            "last_activity_at": Col("datetime", key="MUL"),
+            "team_size": Col("int", key="MUL"),
+            "organization_protected": Col("tinyint"),
+        },
+        indexes=frozenset(
+            {
+                uniq("team_id"),
+                uniq("discussion_topic_id"),
+                idx("name"),
+                idx("course_id"),
+                idx("topic_id"),
+                idx("last_activity_at"),
+                idx("team_size"),
+            }
+        ),
+    ),
+    "teams_courseteammembership": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "date_joined": Col("datetime"),
+            "last_activity_at": Col("datetime"),
+            "team_id": Col("int", key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("user_id", "team_id"), idx("team_id")}),
+    ),
 }
 
 

@@ -15,9 +15,11 @@ from .grades import (
     VisibleBlocks,
 )
 from .imports import ImportRecord
-from .student import AnonymousUserId, CourseEnrollment, UserIdMap, UserProfile
+from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
+from .teams import CourseTeam, CourseTeamMembership
 from .user_api import UserCourseTag
+from .wiki import Article, ArticleRevision
 
 #: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
 OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
@@ -25,12 +27,17 @@ OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
 __all__ = [
     "OWN_MODELS",
     "AnonymousUserId",
+    "Article",
+    "ArticleRevision",
     "CourseBlock",
     "CourseEnrollment",
+    "CourseTeam",
+    "CourseTeamMembership",
     "ForumPost",
     "GeneratedCertificate",
     "GradingPolicy",
     "ImportRecord",
+    "LanguageProficiency",
     "PersistentCourseGrade",
     "PersistentSubsectionGrade",
     "PersistentSubsectionGradeOverride",

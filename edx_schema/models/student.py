@@ -254,3 +254,37 @@ class UserIdMap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hash_id} -> {self.user_id}"
+
+
+class LanguageProficiency(models.Model):
+    """A language a learner said they speak, on their account settings page.
+
+    Table ``student_languageproficiency``. Tied to the profile (``auth_userprofile.id``), not to
+    the user; rows repeat in every course file of the learner. The exporter may ship rows whose
+    profile is not there: the foreign key has no database constraint.
+
+    .. no_pii:
+    """
+
+    code = models.CharField(max_length=16, help_text="The language's code, e.g. en or pt-br.")
+    user_profile = models.ForeignKey(
+        UserProfile,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="language_proficiencies",
+        help_text="The learner's profile (auth_userprofile.id).",
+    )
+
+    class Meta:
+        db_table = "student_languageproficiency"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "user_profile"],
+                name="student_languageproficiency_code_user_profile_id_uniq",
+            )
+        ]
+        verbose_name = "language proficiency"
+        verbose_name_plural = "language proficiencies"
+
+    def __str__(self) -> str:
+        return f"{self.code} (profile {self.user_profile_id})"
