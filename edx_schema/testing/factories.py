@@ -421,3 +421,9 @@ class ScoreFactory(DjangoModelFactory):
     points_possible = 10
     created_at = _ACTIVE
     reset = False
+
+
+from . import factories_community  # noqa: E402 (builds on the factories above)
+from .factories_community import *  # noqa: E402, F403
+
+__all__ += factories_community.__all__
