@@ -43,14 +43,15 @@ def learner_link(user_id: int, text: object = None) -> str:
 
 
 def learner_column(path: str = "user_id"):
-    """A list column with the learner's user id (at ``path``), linked to the learner page."""
+    """A list column with the learner's user id (at ``path``), linked to the learner page; empty
+    where the column is NULL."""
 
     @admin.display(description="user id", ordering=path)
-    def learner(obj: Any) -> str:
+    def learner(obj: Any) -> str | None:
         value = obj
         for part in path.split("__"):
             value = getattr(value, part)
-        return learner_link(value)
+        return None if value is None else learner_link(value)
 
     return learner
 
