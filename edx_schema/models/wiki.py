@@ -7,6 +7,19 @@ from django.db import models
 from django.utils import timezone
 
 
+def _optional_link(to: str, help_text: str) -> models.ForeignKey:
+    """A nullable id of another row that exported files may name without shipping the row."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
 class Article(models.Model):
     """One wiki article; its text is in its revisions, the live one named by ``current_revision``.
 
@@ -33,24 +46,8 @@ class Article(models.Model):
         related_name="current_of",
         help_text="The live revision (wiki_articlerevision.id); unique, NULL until one is loaded.",
     )
-    group = models.ForeignKey(
-        "auth.Group",
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The owning group (auth_group.id), if any.",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The user who owns the article (auth_user.id), if any.",
-    )
+    group = _optional_link("auth.Group", "The owning group (auth_group.id), if any.")
+    owner = _optional_link(settings.AUTH_USER_MODEL, "The user who owns the article (auth_user.id), if any.")
 
     class Meta:
         db_table = "wiki_article"
@@ -92,24 +89,10 @@ class ArticleRevision(models.Model):
         related_name="revisions",
         help_text="The article (wiki_article.id).",
     )
-    previous_revision = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The revision this one replaced (wiki_articlerevision.id); NULL for the first.",
+    previous_revision = _optional_link(
+        "self", "The revision this one replaced (wiki_articlerevision.id); NULL for the first."
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The editor (auth_user.id); NULL for anonymous edits.",
-    )
+    user = _optional_link(settings.AUTH_USER_MODEL, "The editor (auth_user.id); NULL for anonymous edits.")
 
     class Meta:
         db_table = "wiki_articlerevision"
