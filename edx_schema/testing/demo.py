@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from ..models import OWN_MODELS, AnonymousUserId, Submission
+from ..models import OWN_MODELS, AnonymousUserId, Article, ArticleRevision, Submission
 from . import factories
 
 DEMO_COURSES = (
@@ -60,6 +60,7 @@ def _learner(number: int) -> None:
     )
     factories.UserIdMapFactory(user=user)
     factories.AnonymousUserIdFactory(user=user, course_id=None)
+    factories.LanguageProficiencyFactory(user_profile=user.profile, code=("en", "fr", "pt-br")[number % 3])
     for course_index, course in enumerate(DEMO_COURSES):
         _enrollment(user, number, course, course_index)
 
@@ -138,6 +139,7 @@ def _enrollment(user, number: int, course: CourseKey, course_index: int) -> None
         modified_date=day + timedelta(days=28),
     )
     _essay(user, number, course)
+    _community(user, number, course, course_index)
 
 
 def _essay(user, number: int, course: CourseKey) -> None:
@@ -154,6 +156,25 @@ def _essay(user, number: int, course: CourseKey) -> None:
         ),
     )
     factories.ScoreFactory(submission=submission, points_earned=number % 11, points_possible=10)
+
+
+def _community(user, number: int, course: CourseKey, course_index: int) -> None:
+    """A place in one of the course's two teams, and an edit of the course's wiki home page."""
+    group = number % 2 + 1
+    team = factories.CourseTeamFactory(
+        team_id=f"demo-{course_index}-team-{group}",
+        discussion_topic_id=f"demo-{course_index}-discussion-{group}",
+        name=f"Study group {group}",
+        course_id=course,
+    )
+    factories.CourseTeamMembershipFactory(team=team, user=user)
+    title = f"{course.course} wiki"  # the wiki is the course number's, shared by its runs
+    home = ArticleRevision.objects.filter(title=title, revision_number=1).first()
+    if home is None:
+        factories.ArticleFactory(owner=user, current_revision__title=title)
+    elif not home.article.revisions.filter(user=user).exists():
+        revision = factories.ArticleRevisionFactory(article=home.article, user=user, title=title)
+        Article.objects.filter(pk=home.article_id).update(current_revision=revision)
 
 
 def _row_counts() -> dict[str, int]:
