@@ -5,8 +5,10 @@ the unique index on ``email`` that the LMS adds with a migration of its own.
 """
 
 from .certificates import GeneratedCertificate
+from .cohorts import CohortMembership, CourseUserGroup
 from .courses import CourseBlock, GradingPolicy
 from .courseware import StudentModule
+from .credit import CreditCourse, CreditEligibility
 from .forum import ForumPost
 from .grades import (
     PersistentCourseGrade,
@@ -15,9 +17,11 @@ from .grades import (
     VisibleBlocks,
 )
 from .imports import ImportRecord
+from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .user_api import UserCourseTag
+from .verify_student import VerificationCheckpoint, VerificationStatus
 
 #: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
 OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
@@ -25,9 +29,16 @@ OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
 __all__ = [
     "OWN_MODELS",
     "AnonymousUserId",
+    "CohortMembership",
+    "CourseAccessRole",
     "CourseBlock",
     "CourseEnrollment",
+    "CourseUserGroup",
+    "CreditCourse",
+    "CreditEligibility",
     "ForumPost",
+    "ForumRole",
+    "ForumRoleUser",
     "GeneratedCertificate",
     "GradingPolicy",
     "ImportRecord",
@@ -41,5 +52,7 @@ __all__ = [
     "UserCourseTag",
     "UserIdMap",
     "UserProfile",
+    "VerificationCheckpoint",
+    "VerificationStatus",
     "VisibleBlocks",
 ]
