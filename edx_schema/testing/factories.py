@@ -421,3 +421,10 @@ class ScoreFactory(DjangoModelFactory):
     points_possible = 10
     created_at = _ACTIVE
     reset = False
+
+
+# Course and forum roles, cohorts, credit and reverification (a module of their own for size).
+from . import factories_roles as _roles  # noqa: E402
+from .factories_roles import *  # noqa: E402, F403
+
+__all__ += _roles.__all__
