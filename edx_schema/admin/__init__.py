@@ -5,4 +5,4 @@ table. Imported tables are read-only unless ``EDX_SCHEMA_ADMIN_EDITABLE = True``
 overrides of subsection grades are always editable, with a reason, and keep their history.
 """
 
-from . import certificates, courses, courseware, forum, grades, imports, student, submissions  # noqa: F401 (registers)
+from . import certificates, courses, courseware, forum, grades, imports, roles, student, submissions  # noqa: F401 (registers)

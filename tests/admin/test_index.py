@@ -22,8 +22,23 @@ pytestmark = pytest.mark.django_db
 
 #: The issue's areas, in its order, with the tables each lists (by verbose name, as the index shows them).
 AREAS = {
-    "Users and profiles": ["Anonymous user ids", "User course tags", "User id map", "User profiles", "Users"],
-    "Enrollment": ["Course enrollments"],
+    "Users and profiles": [
+        "Anonymous user ids",
+        "User course tags",
+        "User id map",
+        "User profiles",
+        "Users",
+        "Verification checkpoints",
+        "Verification statuses",
+    ],
+    "Enrollment": [
+        "Cohort memberships",
+        "Course access roles",
+        "Course enrollments",
+        "Course user groups",
+        "Forum role members",
+        "Forum roles",
+    ],
     "Courseware": ["Student modules"],
     "Grades": [
         "Persistent course grades",
@@ -31,7 +46,7 @@ AREAS = {
         "Subsection grade overrides",
         "Visible blocks",
     ],
-    "Certificates": ["Generated certificates"],
+    "Certificates": ["Credit courses", "Credit eligibilities", "Generated certificates"],
     "ORA submissions": ["Scores", "Student items", "Submissions"],
     "Forum": ["Forum posts"],
     "Course content": ["Course blocks", "Grading policies"],
@@ -99,7 +114,8 @@ def test_a_group_of_another_apps_tables_links_to_that_app(client):
 
 def test_the_edx_schema_app_page_lists_its_areas_under_the_apps_name(admin_client):
     response = admin_client.get(reverse("admin:app_list", args=["edx_schema"]))
-    areas = dict(AREAS, **{"Users and profiles": AREAS["Users and profiles"][:-1]})  # auth_user: auth's
+    users = [table for table in AREAS["Users and profiles"] if table != "Users"]  # auth_user: auth's
+    areas = dict(AREAS, **{"Users and profiles": users})
     assert listed(response) == list(areas.items())
     assert response.context["title"] == "edX LMS learner data administration"
     assert breadcrumbs(response) == "Home &rsaquo; edX LMS learner data"
