@@ -420,6 +420,93 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({uniq("user_id", "team_id"), idx("team_id")}),
     ),
+    # Course and forum roles, cohorts, credit and legacy reverification: the LMS's MySQL DDL
+    # (package_tables.md §2.4-2.8; the verify_student tables from the 2016 DDL).
+    "student_courseaccessrole": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "org": Col("varchar", 64, key="MUL"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "role": Col("varchar", 64, key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset(
+            {uniq("user_id", "org", "course_id", "role"), idx("org"), idx("course_id"), idx("role")}
+        ),
+    ),
+    "django_comment_client_role": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "name": Col("varchar", 30),
+            "course_id": Col("varchar", 255, key="MUL"),
+        },
+        indexes=frozenset({idx("course_id")}),
+    ),
+    "django_comment_client_role_users": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "role_id": Col("int", key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("role_id", "user_id"), idx("user_id", "role_id")}),
+    ),
+    "credit_creditcourse": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "course_key": Col("varchar", 255, key="UNI"),
+            "enabled": Col("tinyint"),
+        },
+        indexes=frozenset({uniq("course_key")}),
+    ),
+    "credit_crediteligibility": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "created": Col("datetime"),
+            "modified": Col("datetime"),
+            "username": Col("varchar", 255, key="MUL"),
+            "deadline": Col("datetime"),
+            "course_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("username", "course_id"), idx("course_id"), idx("username")}),
+    ),
+    "course_groups_courseusergroup": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "name": Col("varchar", 255, key="MUL"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "group_type": Col("varchar", 20),
+        },
+        indexes=frozenset({uniq("name", "course_id"), idx("course_id")}),
+    ),
+    "course_groups_cohortmembership": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "course_id": Col("varchar", 255),
+            "course_user_group_id": Col("int", key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("user_id", "course_id"), idx("course_user_group_id")}),
+    ),
+    "verify_student_verificationcheckpoint": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "checkpoint_location": Col("varchar", 255),
+        },
+        indexes=frozenset({uniq("course_id", "checkpoint_location"), idx("course_id")}),
+    ),
+    "verify_student_verificationstatus": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "status": Col("varchar", 32, key="MUL"),
+            "timestamp": Col("datetime"),
+            "response": Col("longtext", null=True),
+            "error": Col("longtext", null=True),
+            "checkpoint_id": Col("int", key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({idx("checkpoint_id"), idx("user_id"), idx("status")}),
+    ),
 }
 
 

@@ -5,8 +5,10 @@ the unique index on ``email`` that the LMS adds with a migration of its own.
 """
 
 from .certificates import GeneratedCertificate
+from .cohorts import CohortMembership, CourseUserGroup
 from .courses import CourseBlock, GradingPolicy
 from .courseware import StudentModule
+from .credit import CreditCourse, CreditEligibility
 from .forum import ForumPost
 from .grades import (
     PersistentCourseGrade,
@@ -15,10 +17,12 @@ from .grades import (
     VisibleBlocks,
 )
 from .imports import ImportRecord
+from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .teams import CourseTeam, CourseTeamMembership
 from .user_api import UserCourseTag
+from .verify_student import VerificationCheckpoint, VerificationStatus
 from .wiki import Article, ArticleRevision
 
 #: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
@@ -29,11 +33,18 @@ __all__ = [
     "AnonymousUserId",
     "Article",
     "ArticleRevision",
+    "CohortMembership",
+    "CourseAccessRole",
     "CourseBlock",
     "CourseEnrollment",
     "CourseTeam",
     "CourseTeamMembership",
+    "CourseUserGroup",
+    "CreditCourse",
+    "CreditEligibility",
     "ForumPost",
+    "ForumRole",
+    "ForumRoleUser",
     "GeneratedCertificate",
     "GradingPolicy",
     "ImportRecord",
@@ -48,5 +59,7 @@ __all__ = [
     "UserCourseTag",
     "UserIdMap",
     "UserProfile",
+    "VerificationCheckpoint",
+    "VerificationStatus",
     "VisibleBlocks",
 ]

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from ..models import OWN_MODELS, AnonymousUserId, Article, ArticleRevision, Submission
+from ..models import OWN_MODELS, AnonymousUserId, Article, ArticleRevision, Submission, VerificationStatus
 from . import factories
 
 DEMO_COURSES = (
@@ -140,6 +140,7 @@ def _enrollment(user, number: int, course: CourseKey, course_index: int) -> None
     )
     _essay(user, number, course)
     _community(user, number, course, course_index)
+    _roles(user, number, course)
 
 
 def _essay(user, number: int, course: CourseKey) -> None:
@@ -175,6 +176,23 @@ def _community(user, number: int, course: CourseKey, course_index: int) -> None:
     elif not home.article.revisions.filter(user=user).exists():
         revision = factories.ArticleRevisionFactory(article=home.article, user=user, title=title)
         Article.objects.filter(pk=home.article_id).update(current_revision=revision)
+
+
+def _roles(user, number: int, course: CourseKey) -> None:
+    """A cohort, a forum role and credit eligibility for everyone; a reverification for each
+    learner's first visit; course staff and a forum moderator among them."""
+    cohort = factories.CohortFactory(name=f"Cohort {'AB'[number % 2]}", course_id=course)
+    factories.CohortMembershipFactory(course_user_group=cohort, user=user, course_id=course)
+    role = factories.RoleFactory(name="Moderator" if number % 5 == 1 else "Student", course_id=course)
+    factories.ForumRoleUserFactory(role=role, user=user)
+    if number % 5 == 1:
+        factories.CourseAccessRoleFactory(user=user, course_id=course, org=course.org, role="staff")
+    factories.CreditEligibilityFactory(
+        username=user.username, course=factories.CreditCourseFactory(course_key=course)
+    )
+    checkpoint = factories.VerificationCheckpointFactory(course_id=course)
+    if not VerificationStatus.objects.filter(user=user, checkpoint=checkpoint).exists():
+        factories.VerificationStatusFactory(user=user, checkpoint=checkpoint)
 
 
 def _row_counts() -> dict[str, int]:

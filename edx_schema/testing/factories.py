@@ -427,3 +427,8 @@ from . import factories_community  # noqa: E402 (builds on the factories above)
 from .factories_community import *  # noqa: E402, F403
 
 __all__ += factories_community.__all__
+# Course and forum roles, cohorts, credit and reverification (a module of their own for size).
+from . import factories_roles as _roles  # noqa: E402
+from .factories_roles import *  # noqa: E402, F403
+
+__all__ += _roles.__all__
