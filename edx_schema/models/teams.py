@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from opaque_keys.edx.django.models import CourseKeyField
+
+from .user_link import unconstrained_user
 
 
 class CourseTeam(models.Model):
@@ -67,15 +68,8 @@ class CourseTeamMembership(models.Model):
         related_name="memberships",
         help_text="The team (teams_courseteam.id).",
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        # The unique (user_id, team_id) key already indexes user_id first.
-        db_index=False,
-        related_name="+",
-        help_text="The learner (auth_user.id).",
-    )
+    # The unique (user_id, team_id) key already indexes user_id first.
+    user = unconstrained_user(help_text="The learner", db_index=False)
 
     class Meta:
         db_table = "teams_courseteammembership"
