@@ -42,6 +42,8 @@ class RowCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: Rows the member's file no longer has, removed from its course's set (snapshot members).
+    deleted: int = 0
 
     def counts(self) -> RowCounts:
         """These counts alone (a subclass's other fields left out)."""
@@ -54,4 +56,4 @@ class RowCounts:
 
     def clear_stored(self) -> None:
         """Nothing was stored after all (the member's transaction was rolled back)."""
-        self.inserted = self.updated = self.unchanged = 0
+        self.inserted = self.updated = self.unchanged = self.deleted = 0

@@ -28,6 +28,7 @@ class ImportRecordAdmin(ListAdmin):
         "updated",
         "unchanged",
         "rejected",
+        "deleted",
         "started",
     )
     list_filter = ("outcome", "table", "site", "package")

@@ -19,11 +19,14 @@ from django.utils import timezone
 from ..errors import FormatError, GradingPolicyError, PackageError, unexpected
 from ..models import ImportRecord
 from ..outcomes import Status
+from ..package.names import member_table
 from ..package.source import HashingReader, Member, Package, member_label, open_member
 from .documents import DOCUMENT_MEMBERS, load_document
+from .joined import JOINED, load_joined
 from .rejects import RejectsFile
 from .results import ImportOptions, MemberResult, Progress
 from .rows import FileFailed, LoadCounts, LoadOptions
+from .snapshot import check_snapshot, needs_snapshot
 from .table_members import load_member
 from .tables import table_spec
 
@@ -34,7 +37,7 @@ _TRANSIENT = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
 
 def target_table(member: Member) -> str:
     """The table a member loads into."""
-    return DOCUMENT_MEMBERS.get(member.name.kind) or member.name.table or ""
+    return DOCUMENT_MEMBERS.get(member.name.kind) or member_table(member.name.table or "")
 
 
 class MemberImport:
@@ -98,6 +101,12 @@ class MemberImport:
             # Buffered: the TSV reader iterates lines, and the hash sees every byte once.
             yield io.BufferedReader(self.hashing, buffer_size=1 << 20)
 
+    @contextmanager
+    def read_again(self) -> Iterator[BinaryIO]:
+        """The member's bytes once more, for a second pass (the first pass's hash stands)."""
+        with open_member(self.package, self.member, decryption=self.options.decryption) as raw:
+            yield raw
+
     def on_progress(self, rows: int) -> None:
         self.progress.update(bytes_read=self.hashing.bytes_read if self.hashing else 0, rows=rows)
 
@@ -132,13 +141,28 @@ class MemberImport:
             max_errors=self.options.max_errors,
             on_progress=self.on_progress,
         )
-        return load_member(
-            open_stream=self.open_stream,
-            spec=table_spec(self.result.table),
-            label=self.label,
-            options=options,
-            size=self.member.size,
+        joined = JOINED.get(self.member.name.table or "")
+        if joined is not None:
+            return load_joined(
+                open_stream=self.open_stream,
+                member=joined,
+                label=self.label,
+                options=options,
+                course_id=self.course,
+            )
+        spec = table_spec(self.result.table)
+        counts = load_member(
+            open_stream=self.open_stream, spec=spec, label=self.label, options=options, size=self.member.size
         )
+        if needs_snapshot(spec):
+            check_snapshot(
+                open_stream=self.read_again,
+                spec=spec,
+                label=self.label,
+                course_id=counts.course_id or self.course,
+                counts=counts,
+            )
+        return counts
 
     def _record_failure(self) -> None:
         """The member's rows are rolled back, but the log says why (its rejects say what was wrong)."""

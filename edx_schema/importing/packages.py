@@ -7,27 +7,28 @@ own transaction, together with its :class:`~edx_schema.models.ImportRecord`.
 from __future__ import annotations
 
 import datetime
+import functools
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from ..errors import PackageError
 from ..models import ImportRecord
 from ..outcomes import Status
-from ..package.names import LOADED_TABLES, sites_of
+from ..package.names import LOADED_TABLES, member_table, sites_of
 from ..package.source import Member, Package, member_label, open_member, open_package
 from ..package.tsv import TsvReader
 from .backends import backend
 from .documents import DOCUMENT_MEMBERS
 from .member import MemberImport, record_result, target_table
+from .member_specs import member_course_converter, member_references
 from .rejects import RejectsFile
 from .results import ImportOptions, ImportSummary, MemberResult, ProgressFactory, no_progress
-from .tables import converter, table_spec
 
 # Tables every course's export has (the ORA tables only exist for courses that use ORA).
 _EXPECTED_TABLES = (
@@ -38,13 +39,35 @@ _EXPECTED_TABLES = (
     "courseware_studentmodule",
     "user_id_map",
 )
-# Foreign-key levels: a level's tables only refer to tables of earlier levels, so the members of
-# one level can load in parallel.
-_LEVELS = (
-    ("auth_user", "submissions_studentitem"),
-    tuple(t for t in LOADED_TABLES if t not in ("auth_user", "submissions_studentitem", "submissions_score")),
-    ("submissions_score",),
-)
+# Tables a member's load reads that its rows do not refer to: a course's language proficiencies
+# are those of its enrolled learners' profiles.
+_READS = {"student_languageproficiency": ("auth_userprofile", "student_courseenrollment")}
+
+
+@functools.cache
+def load_levels() -> tuple[tuple[str, ...], ...]:
+    """The table tokens of LOADED_TABLES by foreign-key depth, from the models.
+
+    A level's members refer only to tables of earlier levels (or read them), so the members of
+    one level can load in parallel. A reference to a table later in LOADED_TABLES is one that
+    is filled afterwards (the wiki's article -> current revision) and does not count.
+    """
+    position = {member_table(token): index for index, token in enumerate(LOADED_TABLES)}
+    depth: dict[str, int] = {}
+    for token in LOADED_TABLES:
+        table = member_table(token)
+        earlier = [
+            t
+            for t in (*member_references(token), *_READS.get(token, ()))
+            if position.get(t, len(position)) < position[table]
+        ]
+        depth[table] = 1 + max((depth[t] for t in earlier), default=-1)
+    levels: dict[int, list[str]] = {}
+    for token in LOADED_TABLES:
+        levels.setdefault(depth[member_table(token)], []).append(token)
+    return tuple(tuple(levels[d]) for d in sorted(levels))
+
+
 #: Archives inside a package: the exporter never nests them, and edx-schema does not open them.
 _NESTED_ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")
 
@@ -175,7 +198,7 @@ def _import_package(
     )
     jobs = 1 if backend().single_writer or options.dry_run else options.jobs
     if jobs > 1:
-        for level in _LEVELS:
+        for level in load_levels():
             members = [m for m in tables if m.name.table in level]
             summary.results.extend(_load_parallel(package, members, options, courses, jobs, rejects))
         tables = []
@@ -261,11 +284,7 @@ def _entity_courses(package: Package, members: list[Member], options: ImportOpti
     """
     courses: dict[str, str] = {}
     candidates = sorted(
-        (
-            m
-            for m in package.members
-            if m.name.loaded and "course_id" in table_spec(m.name.table or "").fields
-        ),
+        (m for m in package.members if m.name.loaded and member_course_converter(m.name.table or "")),
         key=lambda m: m.size,
     )
     wanted = {m.name.entity for m in members}
@@ -279,7 +298,7 @@ def _entity_courses(package: Package, members: list[Member], options: ImportOpti
                 if "course_id" not in reader.header:
                     continue
                 position = reader.header.index("course_id")
-                check = converter(table_spec(member.name.table or ""), "course_id", connection)
+                check = member_course_converter(member.name.table or "")
                 for record in reader:
                     with suppress(ValueError):  # not a course key: the member's own load says so
                         if course := check(record.values[position]):

@@ -98,12 +98,12 @@ class RowPlan:
         self.header = header
         for column in spec.key:
             if column not in seen_columns:
-                raise self._lacks(column, "it identifies the rows")
+                raise self.lacks(column, "it identifies the rows")
         # Columns the file lacks: derived ones, then model defaults (a value the file never had).
         self.derived: list[tuple[str, int, Callable[[Any], Any]]] = []
         for column, (source, function) in spec.derived.items():
             if source not in self.columns:
-                raise self._lacks(source, f"{column} is computed from it")
+                raise self.lacks(source, f"{column} is computed from it")
             self.derived.append((column, self.columns.index(source), function))
         self.defaults: list[tuple[str, Any]] = []
         derived_columns = {column for column, _i, _f in self.derived}
@@ -115,7 +115,7 @@ class RowPlan:
             try:
                 self.defaults.append((f.column, missing_column_value(spec, name, connection)))
             except LookupError as reason:
-                raise self._lacks(f.column, str(reason)) from None
+                raise self.lacks(f.column, str(reason)) from None
         self.file_columns = list(self.columns)
         self.all_columns = self.columns + [c for c, _i, _f in self.derived] + [c for c, _v in self.defaults]
         self.default_values = [v for _c, v in self.defaults]
@@ -123,7 +123,7 @@ class RowPlan:
         self.pairs = list(zip(self.converters, self.positions, strict=True))
         self.identity = self.positions == list(range(len(header)))
 
-    def _lacks(self, column: str, reason: str) -> FormatError:
+    def lacks(self, column: str, reason: str) -> FormatError:
         """The file-level error for a header without a column the table needs."""
         message = f"the header lacks column {column}, which {self.spec.table} requires ({reason})"
         if self.unknown:

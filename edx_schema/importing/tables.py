@@ -16,7 +16,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from opaque_keys.edx.django.models import CourseKeyField, LearningContextKeyField, UsageKeyField
 
 from ..package import values
-from ..package.names import AUTH_USER_ASKBOT_COLUMNS, LOADED_TABLES
+from ..package.names import AUTH_USER_ASKBOT_COLUMNS, LOADED_TABLES, member_table
 from ..visible_blocks import blocks_hash, blocks_json
 
 # Constant columns the exporter adds to auth_user for the retired Askbot forum (data_package §3.1).
@@ -28,6 +28,8 @@ _ALIASES = {"user_id_map": {"user_id": "id"}}
 _NATURAL_KEYS = {
     "grades_persistentcoursegrade": ("course_id", "user_id"),
     "grades_persistentsubsectiongrade": ("course_id", "user_id", "usage_key"),
+    # A projection without the id: the LMS's unique key is the natural key.
+    "student_courseaccessrole": ("user_id", "org", "course_id", "role"),
 }
 # Columns whose values are course keys or usage keys, checked with edx-opaque-keys: every opaque
 # key field, and course_id wherever it is a plain CharField (submissions): a value that is not
@@ -35,6 +37,28 @@ _NATURAL_KEYS = {
 _COURSE_KEY_COLUMNS = {"course_id"}
 # Site-wide rows have course_id '' (a generic anonymous user id, for example).
 _BLANK_COURSE_TABLES = {"student_anonymoususerid"}
+# Integer columns the obfuscated (RDX) variants write as '' instead of NULL (package_tables §1.5).
+_BLANK_NULL_INTEGERS = {"wiki_article": frozenset({"owner_id", "group_id"})}
+# The rows of a course that one member's file holds in full: rows of that scope the week's file
+# no longer has are deleted (a revoked role, a learner who left a team or changed cohorts).
+# Global tables (wiki, the ORA rubric family) and append-only ones are never swept, and ORA
+# workflows only grow. ``%s`` is the course key.
+_SWEEP_SCOPES = {
+    "student_courseaccessrole": "course_id = %s",
+    "teams_courseteam": "course_id = %s",
+    "teams_courseteammembership": "team_id IN (SELECT id FROM teams_courseteam WHERE course_id = %s)",
+    # Learner-level rows, in the file of every course the learner is enrolled in (active or not).
+    "student_languageproficiency": (
+        "user_profile_id IN (SELECT p.id FROM auth_userprofile p JOIN student_courseenrollment e "
+        "ON e.user_id = p.user_id WHERE e.course_id = %s)"
+    ),
+}
+# Tables with unconstrained references whose dangling ids are not counted: counting takes a
+# second pass over the file, and these are a package's biggest.
+_UNCOUNTED_REFERENCES = {"courseware_studentmodule", "user_id_map"}
+# Tables whose ids repeat in real files (the wiki query's urlpath/article id mix-up): the last
+# row of an id is kept, and the repeats are reported.
+_REPEATING_KEYS = {"wiki_article", "wiki_articlerevision"}
 
 
 def _model_for_table(table: str) -> type[models.Model]:
@@ -55,6 +79,28 @@ class TableSpec:
     ignored: frozenset[str] = frozenset()
     # Columns filled from another column's value, for every row (column -> (source, function)).
     derived: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # Nullable integer columns where '' means NULL (obfuscated files).
+    blank_null: frozenset[str] = frozenset()
+    # SQL condition (with %s for the course key) selecting the rows one course's file replaces.
+    sweep: str | None = None
+    # Report rows whose key repeats an earlier row's (otherwise a repeat is a plain update).
+    report_repeats: bool = False
+
+    # Whether an import counts the ids of unconstrained references that point at no row.
+    count_dangling: bool = True
+
+    def unconstrained_references(self, columns: list[str]) -> list[tuple[str, str, str]]:
+        """``(column, referenced table, referenced column)`` for the FKs among ``columns`` that the
+        database does not enforce (ids that may dangle) and that an import counts."""
+        if not self.count_dangling:
+            return []
+        found = []
+        for name in columns:
+            f = self.fields.get(name)
+            if f is not None and f.is_relation and not f.db_constraint:
+                target = f.target_field
+                found.append((f.column, target.model._meta.db_table, target.column))
+        return found
 
     def foreign_keys(self, columns: list[str]) -> list[tuple[str, str, str]]:
         """``(column, referenced table, referenced column)`` for the enforced FKs among ``columns``."""
@@ -73,9 +119,13 @@ def not_exported_blocks(course_id: str) -> tuple[str, str]:
     return blocks_hash(json_value), json_value
 
 
+#: The database tables that table members fill.
+TABLES: frozenset[str] = frozenset(member_table(token) for token in LOADED_TABLES)
+
+
 def table_spec(table: str) -> TableSpec:
-    """The spec for one of :data:`~edx_schema.package.names.LOADED_TABLES`."""
-    if table not in LOADED_TABLES:
+    """The spec for a table that members of :data:`~edx_schema.package.names.LOADED_TABLES` fill."""
+    if table not in TABLES:
         raise LookupError(f"{table} is not a loaded table")
     model = _model_for_table(table)
     fields = {f.column: f for f in model._meta.concrete_fields}
@@ -90,6 +140,10 @@ def table_spec(table: str) -> TableSpec:
     if table in _NATURAL_KEYS:
         # The file has no id; the database numbers the rows.
         del spec.fields[model._meta.pk.column]
+    spec.blank_null = _BLANK_NULL_INTEGERS.get(table, frozenset())
+    spec.sweep = _SWEEP_SCOPES.get(table)
+    spec.report_repeats = table in _REPEATING_KEYS
+    spec.count_dangling = table not in _UNCOUNTED_REFERENCES
     return spec
 
 
@@ -106,7 +160,8 @@ def converter(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> 
             range_type = "SmallIntegerField"
         # The ranges of the LMS's MySQL columns, on every backend (SQLite would take anything).
         low, high = BaseDatabaseOperations.integer_field_ranges[range_type]
-        return values.integer_parser(low=low, high=high, nullable=nullable)
+        blank = header in spec.blank_null
+        return values.integer_parser(low=low, high=high, nullable=nullable, blank_is_null=blank)
     if internal == "BooleanField":
         return values.boolean_parser(nullable=nullable)
     if internal == "DateTimeField":

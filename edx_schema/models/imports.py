@@ -37,6 +37,7 @@ class ImportRecord(models.Model):
     updated = models.BigIntegerField(default=0)
     unchanged = models.BigIntegerField(default=0)
     rejected = models.BigIntegerField(default=0)
+    deleted = models.BigIntegerField(default=0, help_text="Rows of its course the file no longer had.")
     started = models.DateTimeField()
     finished = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=OUTCOME_CHOICES)
@@ -60,4 +61,5 @@ class ImportRecord(models.Model):
             "updated": counts.updated,
             "unchanged": counts.unchanged,
             "rejected": counts.rejected,
+            "deleted": counts.deleted,
         }

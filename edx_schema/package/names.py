@@ -16,37 +16,75 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-#: Tables edx-schema models and loads, in foreign-key order (a table's references come first).
+#: Table members edx-schema loads, by the table token in their file names, in foreign-key order
+#: (a table's references come first). Two tokens are not table names (see MEMBER_TABLES).
 LOADED_TABLES: tuple[str, ...] = (
     "auth_user",
     "auth_userprofile",
     "student_courseenrollment",
+    "student_languageproficiency",
     "student_anonymoususerid",
     "user_id_map",
     "user_api_usercoursetag",
+    "student_courseaccessrole",
+    "django_comment_client_role_users",
+    "course_groups_cohortmembership",
+    "credit_crediteligibility",
+    "verify_student_verificationstatus",
+    "wiki_article",
+    "wiki_articlerevision",
+    "teams",
+    "teams_membership",
     "courseware_studentmodule",
     "certificates_generatedcertificate",
     "grades_persistentcoursegrade",
     "grades_persistentsubsectiongrade",
+    # ORA: the global rubric family and training examples, the retired AI tables, then the
+    # submissions and what refers to them.
+    "assessment_rubric",
+    "assessment_criterion",
+    "assessment_criterionoption",
+    "assessment_assessmentfeedbackoption",
+    "assessment_trainingexample",
+    "assessment_trainingexample_options_selected",
+    "assessment_aiclassifierset",
+    "assessment_aiclassifier",
+    "assessment_aitrainingworkflow",
+    "assessment_aitrainingworkflow_training_examples",
     "submissions_studentitem",
     "submissions_submission",
     "submissions_score",
+    "submissions_scoresummary",
+    "assessment_assessment",
+    "assessment_assessmentpart",
+    "assessment_assessmentfeedback",
+    "assessment_assessmentfeedback_assessments",
+    "assessment_assessmentfeedback_options",
+    "assessment_aigradingworkflow",
+    "assessment_peerworkflow",
+    "assessment_peerworkflowitem",
+    "assessment_studenttrainingworkflow",
+    "assessment_studenttrainingworkflowitem",
+    "workflow_assessmentworkflow",
+    "workflow_assessmentworkflowstep",
 )
 
-#: Tables the exporter writes that edx-schema does not model: recognised, reported as skipped.
+#: Member tokens that are not the name of the table their rows fill.
+MEMBER_TABLES: dict[str, str] = {
+    "teams": "teams_courseteam",
+    "teams_membership": "teams_courseteammembership",
+}
+#: The table tokens some packages use instead (the table's own name): read as the usual token.
+_TOKEN_ALIASES: dict[str, str] = {table: token for token, table in MEMBER_TABLES.items()}
+
+
+def member_table(token: str) -> str:
+    """The database table a member's table token loads into (``teams`` -> ``teams_courseteam``)."""
+    return MEMBER_TABLES.get(token, token)
+
+
+#: Tables the exporter writes that edx-schema does not load as tables: recognised, and reported.
 UNMODELLED_TABLES: tuple[str, ...] = (
-    "wiki_article",
-    "wiki_articlerevision",
-    "student_languageproficiency",
-    "teams",
-    "teams_membership",
-    "teams_courseteam",
-    "teams_courseteammembership",
-    "student_courseaccessrole",
-    "django_comment_client_role_users",
-    "credit_crediteligibility",
-    "course_groups_cohortmembership",
-    "verify_student_verificationstatus",
     "course_structure",
     "course",
 )
@@ -82,7 +120,7 @@ AUTH_USER_ASKBOT_COLUMNS: tuple[str, ...] = (
 )
 
 # Longest first, so that a name ending in "-auth_userprofile" never matches "auth_user".
-_KNOWN_TABLES = sorted(LOADED_TABLES + UNMODELLED_TABLES, key=len, reverse=True)
+_KNOWN_TABLES = sorted(LOADED_TABLES + UNMODELLED_TABLES + tuple(_TOKEN_ALIASES), key=len, reverse=True)
 # The other ORA tables (assessment_*, workflow_*, submissions_scoresummary, ...).
 _ORA_TABLE = re.compile(r"-((?:assessment|workflow|submissions)_[a-z0-9_]+)$")
 _PACKAGE = re.compile(r"^(?P<org>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")
@@ -152,6 +190,7 @@ def parse_member_name(path: str) -> MemberName:
             return MemberName(kind="unknown", site=site, **common)
         table = match.group(1)
     entity = stem[: -len(table) - 1]
+    table = _TOKEN_ALIASES.get(table, table)
     if extension == ".json":
         kind = "course_structure" if table == "course_structure" else "unknown"
     elif extension == ".xml.tar.gz":

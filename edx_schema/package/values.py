@@ -34,11 +34,16 @@ def _null(nullable: bool) -> None:
         raise ValueError("NULL in a column that cannot be NULL")
 
 
-def integer_parser(*, low: int | None, high: int | None, nullable: bool) -> Converter:
-    """Decimal integers within ``[low, high]`` (the column's range on this database)."""
+def integer_parser(
+    *, low: int | None, high: int | None, nullable: bool, blank_is_null: bool = False
+) -> Converter:
+    """Decimal integers within ``[low, high]`` (the column's range on this database).
+
+    ``blank_is_null``: ``''`` stands for NULL too, as obfuscated files write it in some columns.
+    """
 
     def convert(text: str | None) -> int | None:
-        if text is None:
+        if text is None or (blank_is_null and text == ""):
             return _null(nullable)
         digits = text[1:] if text[:1] == "-" else text
         if not (digits.isascii() and digits.isdigit()):

@@ -83,9 +83,7 @@ def key_text(name: str = "usage_key") -> Cast:
 
 @dataclass
 class Saved(RowCounts):
-    """What storing did: the row counts, and (outline only) the rows deleted."""
-
-    deleted: int = 0
+    """What storing did: the row counts (``deleted``: an outline's blocks no longer in the course)."""
 
 
 def _text(value: Any) -> str:

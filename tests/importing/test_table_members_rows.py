@@ -19,11 +19,12 @@ from edx_schema.importing import ImportOptions, import_packages
 from edx_schema.importing.backends import sqlite
 from edx_schema.importing.rows import FileFailed, LoadOptions
 from edx_schema.importing.table_members import load_member
+from edx_schema.importing.member_specs import member_spec
 from edx_schema.importing.tables import table_spec
 from edx_schema.models import CourseBlock, GradingPolicy, ImportRecord
 from edx_schema.outcomes import Status
 from edx_schema.package.builder import PackageSpec, build_package
-from edx_schema.package.names import LOADED_TABLES
+from edx_schema.package.names import LOADED_TABLES, member_table
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,8 @@ KEY_COLUMNS = [
     ("grades_persistentsubsectiongrade", "usage_key", "usage"),
     ("submissions_studentitem", "course_id", "course"),  # a plain CharField of course keys
 ]
+#: The tables table members fill, in foreign-key order.
+LOADED_TABLE_NAMES = [member_table(token) for token in LOADED_TABLES]
 TRUNCATED = {"course": "course-v1:Org+X", "usage": "block-v1:Org+X+1+type@problem"}
 
 
@@ -84,7 +87,7 @@ def with_column(data: bytes, column: str, change) -> bytes:
 def test_the_key_columns_are_every_opaque_key_field_and_every_course_id():
     found = set()
     for table in LOADED_TABLES:
-        for name, f in table_spec(table).fields.items():
+        for name, f in member_spec(table).fields.items():
             if isinstance(f, OpaqueKeyField) or name == "course_id":
                 found.add((table, name))
     assert found == {(table, column) for table, column, _kind in KEY_COLUMNS}
@@ -166,7 +169,7 @@ def snapshot() -> dict[str, list[tuple]]:
     """Every loaded table's rows, without the ids the database numbers itself."""
     tables = {}
     with connection.cursor() as cursor:
-        for table in LOADED_TABLES:
+        for table in LOADED_TABLE_NAMES:
             spec = table_spec(table)
             numbered = spec.key != (spec.model._meta.pk.column,)
             columns = [f.column for f in spec.model._meta.concrete_fields if not (numbered and f.primary_key)]
@@ -178,7 +181,7 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def empty_loaded_tables() -> None:
-    for table in reversed(LOADED_TABLES):
+    for table in reversed(LOADED_TABLE_NAMES):
         table_spec(table).model.objects.all().delete()
     ImportRecord.objects.all().delete()
 

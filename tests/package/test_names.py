@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from edx_schema.package.names import course_entity, parse_member_name, split_package_name
+from edx_schema.package.names import course_entity, member_table, parse_member_name, split_package_name
 
 ENTITY = "MITx-6.00.1-x-1T2014"
 
@@ -92,24 +92,34 @@ def test_ora_submissions_score_in_the_ora_folder_is_a_loaded_table():
 
 
 @pytest.mark.parametrize(
-    "table",
-    [
-        "assessment_assessment",
-        "assessment_assessmentpart",
-        "workflow_assessmentworkflow",
-        "submissions_scoresummary",
-    ],
+    "table", ["assessment_assessment", "workflow_assessmentworkflowstep", "submissions_scoresummary"]
 )
-def test_other_ora_tables_are_tables_that_are_not_loaded(table):
+def test_ora_tables_are_loaded(table):
     name = parse_member_name(f"ora/{ENTITY}-{table}-prod-analytics.sql")
     assert (name.kind, name.table, name.entity, name.site) == ("table", table, ENTITY, "prod")
+    assert name.loaded
+
+
+def test_ora_tables_edx_schema_does_not_know_are_tables_that_are_not_loaded():
+    name = parse_member_name(f"ora/{ENTITY}-assessment_staffworkflow-prod-analytics.sql")
+    assert (name.kind, name.table, name.entity) == ("table", "assessment_staffworkflow", ENTITY)
     assert not name.loaded
 
 
-def test_unmodelled_tables_are_recognised_but_not_loaded():
-    name = parse_member_name(f"{ENTITY}-wiki_article-prod-analytics.sql")
-    assert (name.kind, name.table) == ("table", "wiki_article")
-    assert not name.loaded
+@pytest.mark.parametrize(
+    ("token", "table"), [("teams", "teams_courseteam"), ("teams_membership", "teams_courseteammembership")]
+)
+def test_team_files_are_named_differently_from_their_tables(token, table):
+    """Both the exporter's token and the table's own name are read as the member's token."""
+    for written in (token, table):
+        name = parse_member_name(f"{ENTITY}-{written}-prod-analytics.sql")
+        assert (name.table, name.entity, name.loaded) == (token, ENTITY, True)
+    assert member_table(token) == table
+
+
+def test_a_table_no_package_has_is_not_loaded():
+    name = parse_member_name(f"{ENTITY}-wiki_urlpath-prod-analytics.sql")
+    assert (name.kind, name.table, name.loaded) == ("unknown", None, False)
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,10 @@ class Backend:
             clause += " WHERE " + " OR ".join(f"{q(table)}.{q(c)} IS NOT excluded.{q(c)}" for c in update)
         return clause
 
+    def drop_temporary_sql(self, name: str) -> str:
+        """Drop the temporary table ``name`` (quoted) if it exists, without ending the transaction."""
+        return f"DROP TABLE IF EXISTS {name}"
+
     def course_range(self, field: str, course_id: str) -> dict[str, str]:
         """The filter that makes the database seek to one course in a ``(course_id, ...)`` index."""
         return {field: course_id}

@@ -34,6 +34,10 @@ class MysqlBackend(Backend):
         q = self.quote
         return "ON DUPLICATE KEY UPDATE " + ", ".join(f"{q(c)} = VALUES({q(c)})" for c in update or key[:1])
 
+    def drop_temporary_sql(self, name: str) -> str:
+        # TEMPORARY: a plain DROP TABLE commits the transaction, even for a temporary table.
+        return f"DROP TEMPORARY TABLE IF EXISTS {name}"
+
     def course_range(self, field: str, course_id: str) -> dict[str, str]:
         # As `course_id = X`, MariaDB reads (course_id, user_id, ...) indexes by course_id alone
         # and skips the rows before a keyset page one by one: every page walked the course from
@@ -145,7 +149,7 @@ class _Writer:
     def _create_staging(self, cursor) -> str:
         staging = quote(f"edx_schema_staging_{self.plan.spec.table}")
         columns = ", ".join(map(quote, self.plan.all_columns))
-        cursor.execute(f"DROP TEMPORARY TABLE IF EXISTS {staging}")
+        cursor.execute(self.backend.drop_temporary_sql(staging))
         # One CREATE TEMPORARY ... SELECT: unlike ALTER TABLE, it does not commit the transaction.
         cursor.execute(
             f"CREATE TEMPORARY TABLE {staging} (edx_schema_line BIGINT NOT NULL DEFAULT 0) "

@@ -14,7 +14,7 @@ from edx_schema.importing.backends import backend
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.outcomes import Status
-from edx_schema.package.names import LOADED_TABLES, SITE_CHOICES, course_entity
+from edx_schema.package.names import LOADED_TABLES, SITE_CHOICES, course_entity, member_table
 from edx_schema.package.source import Decryption
 
 #: The statuses of members that were (or would have been) loaded: one line each in the report.
@@ -72,7 +72,9 @@ class Command(EdxSchemaCommand):
             help="Only this course (repeatable), e.g. course-v1:MITx+6.002x+2T2024 or MITx/6.002x/2012_Fall.",
         )
         parser.add_argument(
-            "--tables", help=f"Only these tables, comma-separated, from: {', '.join(LOADED_TABLES)}."
+            "--tables",
+            help="Only these tables, comma-separated: table names (teams_courseteam) or the names' "
+            f"tokens (teams); the tables: {', '.join(member_table(t) for t in LOADED_TABLES)}.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and validate only; report what would change."
@@ -155,12 +157,14 @@ class Command(EdxSchemaCommand):
         if not value:
             return frozenset()
         tables = frozenset(t.strip() for t in value.split(",") if t.strip())
-        unknown = sorted(tables - set(LOADED_TABLES))
+        known = set(LOADED_TABLES) | {member_table(t) for t in LOADED_TABLES}
+        unknown = sorted(tables - known)
         if unknown:
             raise CommandError(
-                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(LOADED_TABLES)}."
+                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}."
             )
-        return tables
+        # A member's token (teams) stands for its table (teams_courseteam).
+        return frozenset(member_table(t) for t in tables)
 
     @staticmethod
     def _passphrase(options) -> str | None:
@@ -201,6 +205,7 @@ class Command(EdxSchemaCommand):
             "updated",
             "unchanged",
             "rejected",
+            "deleted",
             "s",
         )
         lines = [
@@ -214,13 +219,14 @@ class Command(EdxSchemaCommand):
                 f"{r.updated:,}",
                 f"{r.unchanged:,}",
                 f"{r.rejected:,}",
+                f"{r.deleted:,}",
                 f"{r.seconds:.1f}",
             )
             for r in table_rows
         ]
         if lines:
             widths = [max(len(str(x)) for x in column) for column in zip(headers, *lines, strict=True)]
-            numeric = set(range(4, 10))
+            numeric = set(range(4, 11))
 
             def fmt(row) -> str:
                 return "  ".join(
@@ -255,6 +261,9 @@ class Command(EdxSchemaCommand):
             f"{summary.total('updated'):,} updated, {summary.total('unchanged'):,} unchanged, "
             f"{summary.total('rejected'):,} rejected"
         )
+        if summary.total("deleted"):
+            gone = "would delete" if dry_run else "deleted"
+            totals += f", {summary.total('deleted'):,} {gone} (no longer in their course's file)"
         if summary.ok:
             prefix = "Dry run, nothing written: " if dry_run else "Imported: "
             self.stdout.write(self.style.SUCCESS(prefix + totals + "."))

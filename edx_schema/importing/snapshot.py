@@ -1,0 +1,95 @@
+"""What a table member's file says beyond its rows: the rows it no longer has, and its odd ids.
+
+Run after the member's rows are loaded, in the same transaction, for the tables that need it
+(see ``tables.py``): a file that is the course's full current set (course roles, teams and
+their members, language proficiencies) deletes the course's rows it no longer lists; files
+whose ids repeat (the wiki's) have their repeats reported; and ids that point at no row of a
+table the database does not constrain are counted (staff missing from ``auth_user``, an
+assessment's rubric from a part of ORA no file carries). The file is read a second time for
+its key and reference columns only, into a temporary table (``stage.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import BinaryIO
+
+from ..package.tsv import TsvReader
+from .rows import LoadCounts
+from .stage import Stage, staged
+from .tables import TableSpec, converter
+
+
+def report_repeats(stage: Stage, cursor, counts: LoadCounts) -> None:
+    """Warn of rows whose key repeated an earlier row's (the last of each is what loaded)."""
+    repeats = stage.repeats(cursor)
+    if repeats:
+        counts.warnings.append(
+            f"{repeats:,} row(s) repeat the {', '.join(stage.key)} of an earlier row; "
+            "the last row of each was kept"
+        )
+
+
+def report_dangling(stage: Stage, cursor, references: list[tuple[str, str, str]], counts: LoadCounts) -> None:
+    """Warn of the staged ids that point at no row of the table their column refers to."""
+    for column, table, target in references:
+        missing = stage.dangling(cursor, column, table, target)
+        if missing:
+            counts.warnings.append(
+                f"{missing:,} {column} value(s) refer to no row of {table} "
+                "(kept: the column has no database constraint)"
+            )
+
+
+def needs_snapshot(spec: TableSpec) -> bool:
+    """Whether loading ``spec``'s members takes the second pass."""
+    return bool(spec.sweep or spec.report_repeats or spec.unconstrained_references(list(spec.fields)))
+
+
+def check_snapshot(
+    *,
+    open_stream: Callable[[], AbstractContextManager[BinaryIO]],
+    spec: TableSpec,
+    label: str,
+    course_id: str | None,
+    counts: LoadCounts,
+) -> None:
+    """Sweep, count repeats and dangling ids for a member just loaded; add to ``counts``."""
+    from django.db import connection
+
+    with open_stream() as stream:
+        # Tolerant: a row the load rejected still names its key (its old row stays).
+        reader = TsvReader(stream, file=label, tolerant=True)
+        if not reader.header:
+            return  # a zero-length member says nothing: keep the course's rows
+        header = reader.header
+        by_column = {spec.fields[name].column: name for name in header if name in spec.fields}
+        references = spec.unconstrained_references(list(by_column.values()))
+        wanted = [*spec.key, *(c for c, _t, _tc in references if c not in spec.key)]
+        if any(column not in by_column for column in spec.key):
+            return  # the load itself refused such a header
+        fields = {c: spec.fields[by_column[c]] for c in wanted}
+        parse = [(header.index(by_column[c]), converter(spec, by_column[c], connection)) for c in wanted]
+
+        def rows() -> Iterator[tuple[int, list]]:
+            for record in reader:
+                if record.error is not None:
+                    continue
+                try:
+                    yield record.line, [convert(record.values[position]) for position, convert in parse]
+                except (ValueError, IndexError):
+                    continue  # the load rejected it (or failed the file)
+
+        with staged(spec.table, fields, key=spec.key) as (stage, cursor):
+            stage.fill(cursor, rows())
+            if spec.report_repeats:
+                report_repeats(stage, cursor, counts)
+            report_dangling(stage, cursor, references, counts)
+            if spec.sweep:
+                if course_id is None:
+                    counts.warnings.append(
+                        "rows no longer in this file were not removed: its course is unknown"
+                    )
+                else:
+                    counts.deleted += stage.sweep(cursor, spec.table, scope=spec.sweep, course_id=course_id)

@@ -1,0 +1,120 @@
+"""A temporary table holding what one member's file says, for the set-based steps of a load.
+
+Projection and join members (a role's name instead of its id) and snapshot members (whose
+file replaces a course's rows) are applied with a few SQL statements against the rows of the
+file, which sit in a temporary table of this connection: memory stays bounded by one batch,
+and the database, not Python, matches millions of rows. The table is keyed on the member's
+natural key, and a later line of the same key replaces the earlier one (line order, as for
+every member), so the repeats can be counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, models
+
+from .backends import backend
+from .rows import batches
+
+#: The stage's column that keeps each row's line in the file.
+LINE = "edx_schema_line"
+
+
+def column_type(f: models.Field) -> str:
+    """The plain SQL type of ``f``'s values (an id's type, never AUTO_INCREMENT)."""
+    if f.is_relation:
+        f = f.target_field
+    if isinstance(f, models.AutoField | models.BigAutoField | models.SmallAutoField):
+        return f.rel_db_type(connection)
+    return f.db_type(connection)
+
+
+class Stage:
+    """``name``: a temporary table with ``columns`` (column -> field) and a primary key on ``key``."""
+
+    def __init__(self, name: str, columns: dict[str, models.Field], *, key: tuple[str, ...]) -> None:
+        self.backend = backend(connection)
+        self.table = f"edx_schema_stage_{name}"
+        self.name = self.backend.quote(self.table)
+        self.columns = list(columns)
+        self.key = key
+        self._types = {c: column_type(f) for c, f in columns.items()}
+        self.rows = 0
+
+    def q(self, name: str) -> str:
+        return self.backend.quote(name)
+
+    def create(self, cursor) -> None:
+        q = self.q
+        definitions = [f"{q(LINE)} BIGINT NOT NULL"]
+        for column in self.columns:
+            null = "NOT NULL" if column in self.key else "NULL"
+            definitions.append(f"{q(column)} {self._types[column]} {null}")
+        definitions.append(f"PRIMARY KEY ({', '.join(map(q, self.key))})")
+        cursor.execute(self.backend.drop_temporary_sql(self.name))
+        cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({', '.join(definitions)})")
+
+    def fill(self, cursor, rows: Iterable[tuple[int, list[Any]]]) -> None:
+        """Insert ``(line, values)`` pairs in batches; a repeated key keeps its last line's values."""
+        columns = [LINE, *self.columns]
+        others = [c for c in columns if c not in self.key]
+        sql = self.backend.upsert_sql(self.table, columns, key=self.key, update=others)
+        for batch in batches(iter(rows)):
+            cursor.executemany(sql, [(line, *values) for line, values in batch])
+            self.rows += len(batch)
+
+    def count(self, cursor) -> int:
+        cursor.execute(f"SELECT COUNT(*) FROM {self.name}")
+        return cursor.fetchone()[0]
+
+    def dangling(self, cursor, column: str, table: str, target: str) -> int:
+        """How many distinct values of ``column`` refer to no row of ``table``."""
+        q = self.q
+        cursor.execute(
+            f"SELECT COUNT(DISTINCT s.{q(column)}) FROM {self.name} s WHERE s.{q(column)} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {q(table)} t WHERE t.{q(target)} = s.{q(column)})"
+        )
+        return cursor.fetchone()[0]
+
+    def sweep(self, cursor, table: str, *, scope: str, course_id: str, present: str | None = None) -> int:
+        """Delete the rows of ``table`` within ``scope`` (SQL, ``%s`` = the course key) that the
+        stage does not have; how many.
+
+        ``present`` is the ``SELECT`` that finds a row of ``table`` (by its quoted name) in the
+        stage, ``{stage}`` standing for the stage; by default its key columns match.
+        """
+        q = self.q
+        target = q(table)
+        if present is None:
+            same = " AND ".join(f"s.{q(c)} = {target}.{q(c)}" for c in self.key)
+            present = f"SELECT 1 FROM {{stage}} s WHERE {same}"
+        cursor.execute(
+            f"DELETE FROM {target} WHERE {scope} AND NOT EXISTS ({present.format(stage=self.name)})",
+            [course_id] * scope.count("%s"),
+        )
+        return cursor.rowcount
+
+    def repeats(self, cursor) -> int:
+        """How many rows repeated the key of an earlier row (each kept its last line)."""
+        return self.rows - self.count(cursor)
+
+    def drop(self, cursor) -> None:
+        cursor.execute(self.backend.drop_temporary_sql(self.name))
+
+
+@contextmanager
+def staged(
+    name: str, columns: dict[str, models.Field], *, key: tuple[str, ...]
+) -> Iterator[tuple[Stage, Any]]:
+    """A created :class:`Stage` and a cursor, the stage dropped afterwards (inside the caller's
+    transaction: neither statement commits it)."""
+    stage = Stage(name, columns, key=key)
+    with connection.cursor() as cursor:
+        stage.create(cursor)
+        try:
+            yield stage, cursor
+        finally:
+            stage.drop(cursor)
