@@ -84,9 +84,10 @@ class Apply:
         if self.course_id is None:
             self.counts.warnings.append("rows no longer in this file were not removed: its course is unknown")
             return
-        self.counts.deleted += self.stage.sweep(
+        deleted, _none = self.stage.sweep(
             self.cursor, table, scope=self.sql(scope), course_id=self.course_id, present=self.sql(present)
         )
+        self.counts.deleted += deleted
 
 
 @dataclass(frozen=True)

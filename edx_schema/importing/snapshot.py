@@ -92,4 +92,10 @@ def check_snapshot(
                         "rows no longer in this file were not removed: its course is unknown"
                     )
                 else:
-                    counts.deleted += stage.sweep(cursor, spec.table, scope=spec.sweep, course_id=course_id)
+                    deleted, cascaded = stage.sweep(
+                        cursor, spec.table, scope=spec.sweep, course_id=course_id, cascade=spec.cascade
+                    )
+                    counts.deleted += deleted
+                    if cascaded:
+                        tables = ", ".join(table for table, _column in spec.cascade)
+                        counts.warnings.append(f"{cascaded:,} row(s) of {tables} went with the rows deleted")

@@ -79,23 +79,38 @@ class Stage:
         )
         return cursor.fetchone()[0]
 
-    def sweep(self, cursor, table: str, *, scope: str, course_id: str, present: str | None = None) -> int:
+    def sweep(
+        self,
+        cursor,
+        table: str,
+        *,
+        scope: str,
+        course_id: str,
+        present: str | None = None,
+        cascade: tuple[tuple[str, str], ...] = (),
+    ) -> tuple[int, int]:
         """Delete the rows of ``table`` within ``scope`` (SQL, ``%s`` = the course key) that the
-        stage does not have; how many.
+        stage does not have; ``(rows deleted, rows of the cascade deleted)``.
 
         ``present`` is the ``SELECT`` that finds a row of ``table`` (by its quoted name) in the
         stage, ``{stage}`` standing for the stage; by default its key columns match.
+        ``cascade``: ``(table, column)`` pairs whose rows refer to a deleted row's id and go with
+        it, as the LMS's ON DELETE CASCADE would take them (a removed team's memberships).
         """
         q = self.q
         target = q(table)
         if present is None:
             same = " AND ".join(f"s.{q(c)} = {target}.{q(c)}" for c in self.key)
             present = f"SELECT 1 FROM {{stage}} s WHERE {same}"
-        cursor.execute(
-            f"DELETE FROM {target} WHERE {scope} AND NOT EXISTS ({present.format(stage=self.name)})",
-            [course_id] * scope.count("%s"),
-        )
-        return cursor.rowcount
+        gone = f"{scope} AND NOT EXISTS ({present.format(stage=self.name)})"
+        params = [course_id] * scope.count("%s")
+        cascaded = 0
+        for child, column in cascade:
+            ids = f"SELECT {target}.id FROM {target} WHERE {gone}"
+            cursor.execute(f"DELETE FROM {q(child)} WHERE {q(column)} IN ({ids})", params)
+            cascaded += cursor.rowcount
+        cursor.execute(f"DELETE FROM {target} WHERE {gone}", params)
+        return cursor.rowcount, cascaded
 
     def repeats(self, cursor) -> int:
         """How many rows repeated the key of an earlier row (each kept its last line)."""

@@ -53,6 +53,11 @@ _SWEEP_SCOPES = {
         "ON e.user_id = p.user_id WHERE e.course_id = %s)"
     ),
 }
+# Rows that refer to a swept row and go with it, as the LMS's ON DELETE CASCADE takes them.
+_SWEEP_CASCADES = {"teams_courseteam": (("teams_courseteammembership", "team_id"),)}
+# References filled after the rows that hold them (the wiki's article -> its current revision,
+# whose file loads next): not counted as dangling when the rows load.
+_DEFERRED_REFERENCES = {("wiki_article", "current_revision_id")}
 # Tables with unconstrained references whose dangling ids are not counted: counting takes a
 # second pass over the file, and these are a package's biggest.
 _UNCOUNTED_REFERENCES = {"courseware_studentmodule", "user_id_map"}
@@ -83,6 +88,8 @@ class TableSpec:
     blank_null: frozenset[str] = frozenset()
     # SQL condition (with %s for the course key) selecting the rows one course's file replaces.
     sweep: str | None = None
+    # (table, column) whose rows go with a swept row (ON DELETE CASCADE in the LMS).
+    cascade: tuple[tuple[str, str], ...] = ()
     # Report rows whose key repeats an earlier row's (otherwise a repeat is a plain update).
     report_repeats: bool = False
 
@@ -97,7 +104,9 @@ class TableSpec:
         found = []
         for name in columns:
             f = self.fields.get(name)
-            if f is not None and f.is_relation and not f.db_constraint:
+            if f is None or (self.table, f.column) in _DEFERRED_REFERENCES:
+                continue
+            if f.is_relation and not f.db_constraint:
                 target = f.target_field
                 found.append((f.column, target.model._meta.db_table, target.column))
         return found
@@ -142,6 +151,7 @@ def table_spec(table: str) -> TableSpec:
         del spec.fields[model._meta.pk.column]
     spec.blank_null = _BLANK_NULL_INTEGERS.get(table, frozenset())
     spec.sweep = _SWEEP_SCOPES.get(table)
+    spec.cascade = _SWEEP_CASCADES.get(table, ())
     spec.report_repeats = table in _REPEATING_KEYS
     spec.count_dangling = table not in _UNCOUNTED_REFERENCES
     return spec

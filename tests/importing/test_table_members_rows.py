@@ -17,9 +17,9 @@ from opaque_keys.edx.django.models import OpaqueKeyField
 from edx_schema.errors import FormatError
 from edx_schema.importing import ImportOptions, import_packages
 from edx_schema.importing.backends import sqlite
+from edx_schema.importing.member_specs import member_spec
 from edx_schema.importing.rows import FileFailed, LoadOptions
 from edx_schema.importing.table_members import load_member
-from edx_schema.importing.member_specs import member_spec
 from edx_schema.importing.tables import table_spec
 from edx_schema.models import CourseBlock, GradingPolicy, ImportRecord
 from edx_schema.outcomes import Status

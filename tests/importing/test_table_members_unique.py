@@ -8,20 +8,16 @@ other row is left exactly as it was.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import User
 
-from edx_schema.importing import ImportOptions, import_packages
 from edx_schema.models import CourseEnrollment, StudentItem
 from edx_schema.outcomes import Status
 
+from .folders import COURSE, PREFIX, SUFFIX, load, package
+
 pytestmark = pytest.mark.django_db
 
-COURSE = "course-v1:UniversityX+CS-101x+3T2024"
-PREFIX = "UniversityX-CS-101x-3T2024-"
-SUFFIX = "-prod-analytics.sql"
 USERS_HEADER = (
     "id\tusername\tfirst_name\tlast_name\temail\tpassword\tis_staff\tis_active\tis_superuser\t"
     "last_login\tdate_joined\n"
@@ -30,19 +26,6 @@ USERS_HEADER = (
 
 def user(id_: int, username: str, email: str, first_name: str = "Bao") -> str:
     return f"{id_}\t{username}\t{first_name}\tNguyen\t{email}\t\t0\t1\t0\tNULL\t2013-02-01 10:00:00\n"
-
-
-def package(tmp_path: Path, date: str, members: dict[str, str]) -> Path:
-    folder = tmp_path / f"universityx-{date}"
-    folder.mkdir()
-    for table, text in members.items():
-        (folder / f"{PREFIX}{table}{SUFFIX}").write_text(text, encoding="utf-8")
-    return folder
-
-
-def load(folder: Path, **options):
-    summary = import_packages(paths=[folder], options=ImportOptions(**options))
-    return {r.table: r for r in summary.results if r.status != Status.MISSING}
 
 
 def stored_users() -> list[tuple]:
