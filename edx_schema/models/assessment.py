@@ -289,7 +289,7 @@ class AssessmentFeedbackAssessments(models.Model):
                 name="assessment_assessmentfeedback_assessments_uniq",
             )
         ]
-        verbose_name = "assessment feedback's assessment"
+        verbose_name = "assessment feedback assessment"
 
     def __str__(self) -> str:
         return f"Feedback {self.assessmentfeedback_id} on assessment {self.assessment_id}"
@@ -324,7 +324,7 @@ class AssessmentFeedbackOptions(models.Model):
                 name="assessment_assessmentfeedback_options_uniq",
             )
         ]
-        verbose_name = "assessment feedback's option"
+        verbose_name = "assessment feedback selected option"
 
     def __str__(self) -> str:
         return f"Feedback {self.assessmentfeedback_id} picked option {self.assessmentfeedbackoption_id}"
@@ -470,7 +470,7 @@ class TrainingExampleOptionsSelected(models.Model):
                 name="assessment_trainingexample_options_selected_uniq",
             )
         ]
-        verbose_name = "training example's option"
+        verbose_name = "training example selected option"
 
     def __str__(self) -> str:
         return f"Example {self.trainingexample_id} chose option {self.criterionoption_id}"
@@ -666,7 +666,7 @@ class AITrainingWorkflowTrainingExamples(models.Model):
                 name="assessment_aitrainingworkflow_training_examples_uniq",
             )
         ]
-        verbose_name = "AI training workflow's example"
+        verbose_name = "AI training workflow example"
 
     def __str__(self) -> str:
         return f"AI training {self.aitrainingworkflow_id} used example {self.trainingexample_id}"

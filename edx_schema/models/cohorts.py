@@ -102,7 +102,7 @@ class CourseUserGroupUsers(models.Model):
                 name="course_groups_courseusergroup_users_uniq",
             )
         ]
-        verbose_name = "cohort's learner"
+        verbose_name = "course user group user"
 
     def __str__(self) -> str:
         return f"{self.user_id} in cohort {self.courseusergroup_id}"
