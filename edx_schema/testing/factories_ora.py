@@ -43,6 +43,7 @@ from ..models import (
     ScoreSummary,
     StudentTrainingWorkflow,
     StudentTrainingWorkflowItem,
+    Submission,
     TrainingExample,
     TrainingExampleOptionsSelected,
 )
@@ -212,19 +213,19 @@ class AssessmentFeedbackFactory(_SubmissionRowFactory):
 
 
 class AssessmentFeedbackAssessmentsFactory(DjangoModelFactory):
-    """A feedback and an assessment it is about, both of ``submission``."""
+    """A feedback and an assessment it is about, of the feedback's submission."""
 
     class Meta:
         model = AssessmentFeedbackAssessments
         django_get_or_create = ("assessmentfeedback", "assessment")
 
-    class Params:
-        submission = factory.SubFactory(SubmissionFactory)
-
-    assessmentfeedback = factory.SubFactory(
-        AssessmentFeedbackFactory, submission=factory.SelfAttribute("..submission")
+    assessmentfeedback = factory.SubFactory(AssessmentFeedbackFactory)
+    assessment = factory.SubFactory(
+        AssessmentFactory,
+        submission=factory.LazyAttribute(
+            lambda a: Submission.objects.get(uuid=a.factory_parent.assessmentfeedback.submission_uuid)
+        ),
     )
-    assessment = factory.SubFactory(AssessmentFactory, submission=factory.SelfAttribute("..submission"))
 
 
 class AssessmentFeedbackOptionsFactory(DjangoModelFactory):
