@@ -507,6 +507,304 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({idx("checkpoint_id"), idx("user_id"), idx("status")}),
     ),
+    # ORA's assessment and workflow tables, submissions_scoresummary and the cohorts' link table:
+    # the LMS's MySQL DDL (package_tables.md §2.7, §2.9); the retired AI tables from the 2016 DDL
+    # (§2.10). workflow_assessmentworkflow.item_id is 255 wide, as in ORA since 2024.
+    "assessment_rubric": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "content_hash": Col("varchar", 40, key="UNI"),
+            "structure_hash": Col("varchar", 40, key="MUL"),
+        },
+        indexes=frozenset({uniq("content_hash"), idx("structure_hash")}),
+    ),
+    "assessment_criterion": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "name": Col("varchar", 100),
+            "label": Col("varchar", 100),
+            "order_num": Col("int", unsigned=True),
+            "prompt": Col("longtext"),
+            "rubric_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({idx("rubric_id")}),
+    ),
+    "assessment_criterionoption": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "order_num": Col("int", unsigned=True),
+            "points": Col("int", unsigned=True),
+            "name": Col("varchar", 100),
+            "label": Col("varchar", 100),
+            "explanation": Col("longtext"),
+            "criterion_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({idx("criterion_id")}),
+    ),
+    "assessment_assessment": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "submission_uuid": Col("varchar", 128, key="MUL"),
+            "scored_at": Col("datetime", key="MUL"),
+            "scorer_id": Col("varchar", 40, key="MUL"),
+            "score_type": Col("varchar", 2),
+            "feedback": Col("longtext"),
+            "rubric_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({idx("rubric_id"), idx("submission_uuid"), idx("scored_at"), idx("scorer_id")}),
+    ),
+    "assessment_assessmentpart": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "feedback": Col("longtext"),
+            "assessment_id": Col("int", key="MUL"),
+            "criterion_id": Col("int", key="MUL"),
+            "option_id": Col("int", null=True, key="MUL"),
+        },
+        indexes=frozenset({idx("criterion_id"), idx("option_id"), idx("assessment_id")}),
+    ),
+    "assessment_assessmentfeedback": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "submission_uuid": Col("varchar", 128, key="UNI"),
+            "feedback_text": Col("longtext"),
+        },
+        indexes=frozenset({uniq("submission_uuid")}),
+    ),
+    "assessment_assessmentfeedback_assessments": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "assessmentfeedback_id": Col("int", key="MUL"),
+            "assessment_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("assessmentfeedback_id", "assessment_id"), idx("assessment_id")}),
+    ),
+    "assessment_assessmentfeedback_options": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "assessmentfeedback_id": Col("int", key="MUL"),
+            "assessmentfeedbackoption_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset(
+            {uniq("assessmentfeedback_id", "assessmentfeedbackoption_id"), idx("assessmentfeedbackoption_id")}
+        ),
+    ),
+    "assessment_assessmentfeedbackoption": Table(
+        columns={"id": Col("int", key="PRI"), "text": Col("varchar", 255, key="UNI")},
+        indexes=frozenset({uniq("text")}),
+    ),
+    "assessment_peerworkflow": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "student_id": Col("varchar", 40, key="MUL"),
+            "item_id": Col("varchar", 128, key="MUL"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "submission_uuid": Col("varchar", 128, key="UNI"),
+            "created_at": Col("datetime", key="MUL"),
+            "completed_at": Col("datetime", null=True, key="MUL"),
+            "grading_completed_at": Col("datetime", null=True, key="MUL"),
+            "cancelled_at": Col("datetime", null=True, key="MUL"),
+        },
+        indexes=frozenset(
+            {
+                uniq("submission_uuid"),
+                idx("student_id"),
+                idx("item_id"),
+                idx("course_id"),
+                idx("created_at"),
+                idx("completed_at"),
+                idx("grading_completed_at"),
+                idx("cancelled_at"),
+            }
+        ),
+    ),
+    "assessment_peerworkflowitem": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "submission_uuid": Col("varchar", 128, key="MUL"),
+            "started_at": Col("datetime", key="MUL"),
+            "scored": Col("tinyint"),
+            "assessment_id": Col("int", null=True, key="MUL"),
+            "author_id": Col("int", key="MUL"),
+            "scorer_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset(
+            {
+                idx("assessment_id"),
+                idx("author_id"),
+                idx("scorer_id"),
+                idx("submission_uuid"),
+                idx("started_at"),
+            }
+        ),
+    ),
+    "assessment_studenttrainingworkflow": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "submission_uuid": Col("varchar", 128, key="UNI"),
+            "student_id": Col("varchar", 40, key="MUL"),
+            "item_id": Col("varchar", 128, key="MUL"),
+            "course_id": Col("varchar", 255, key="MUL"),
+        },
+        indexes=frozenset({uniq("submission_uuid"), idx("student_id"), idx("item_id"), idx("course_id")}),
+    ),
+    "assessment_studenttrainingworkflowitem": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "order_num": Col("int", unsigned=True),
+            "started_at": Col("datetime"),
+            "completed_at": Col("datetime", null=True),
+            "training_example_id": Col("int", key="MUL"),
+            "workflow_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("workflow_id", "order_num"), idx("training_example_id")}),
+    ),
+    "assessment_trainingexample": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "raw_answer": Col("longtext"),
+            "content_hash": Col("varchar", 40, key="UNI"),
+            "rubric_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("content_hash"), idx("rubric_id")}),
+    ),
+    "assessment_trainingexample_options_selected": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "trainingexample_id": Col("int", key="MUL"),
+            "criterionoption_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("trainingexample_id", "criterionoption_id"), idx("criterionoption_id")}),
+    ),
+    "assessment_aiclassifierset": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "created_at": Col("datetime", key="MUL"),
+            "algorithm_id": Col("varchar", 128, key="MUL"),
+            "course_id": Col("varchar", 40, key="MUL"),
+            "item_id": Col("varchar", 128, key="MUL"),
+            "rubric_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset(
+            {idx("created_at"), idx("algorithm_id"), idx("course_id"), idx("item_id"), idx("rubric_id")}
+        ),
+    ),
+    "assessment_aiclassifier": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "classifier_data": Col("varchar", 100),
+            "classifier_set_id": Col("int", key="MUL"),
+            "criterion_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({idx("classifier_set_id"), idx("criterion_id")}),
+    ),
+    "assessment_aitrainingworkflow": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "uuid": Col("varchar", 36, key="UNI"),
+            "course_id": Col("varchar", 40, key="MUL"),
+            "item_id": Col("varchar", 128, key="MUL"),
+            "scheduled_at": Col("datetime", key="MUL"),
+            "completed_at": Col("datetime", null=True, key="MUL"),
+            "algorithm_id": Col("varchar", 128, key="MUL"),
+            "classifier_set_id": Col("int", null=True, key="MUL"),
+        },
+        indexes=frozenset(
+            {
+                uniq("uuid"),
+                idx("classifier_set_id"),
+                idx("course_id"),
+                idx("item_id"),
+                idx("scheduled_at"),
+                idx("completed_at"),
+                idx("algorithm_id"),
+            }
+        ),
+    ),
+    "assessment_aitrainingworkflow_training_examples": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "aitrainingworkflow_id": Col("int", key="MUL"),
+            "trainingexample_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("aitrainingworkflow_id", "trainingexample_id"), idx("trainingexample_id")}),
+    ),
+    "assessment_aigradingworkflow": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "uuid": Col("varchar", 36, key="UNI"),
+            "course_id": Col("varchar", 40, key="MUL"),
+            "item_id": Col("varchar", 128, key="MUL"),
+            "scheduled_at": Col("datetime", key="MUL"),
+            "completed_at": Col("datetime", null=True, key="MUL"),
+            "algorithm_id": Col("varchar", 128, key="MUL"),
+            "submission_uuid": Col("varchar", 128, key="MUL"),
+            "essay_text": Col("longtext"),
+            "student_id": Col("varchar", 40, key="MUL"),
+            "assessment_id": Col("int", null=True, key="MUL"),
+            "classifier_set_id": Col("int", null=True, key="MUL"),
+            "rubric_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset(
+            {
+                uniq("uuid"),
+                idx("course_id"),
+                idx("item_id"),
+                idx("scheduled_at"),
+                idx("completed_at"),
+                idx("algorithm_id"),
+                idx("submission_uuid"),
+                idx("student_id"),
+                idx("assessment_id"),
+                idx("classifier_set_id"),
+                idx("rubric_id"),
+            }
+        ),
+    ),
+    "submissions_scoresummary": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "highest_id": Col("int", key="MUL"),
+            "latest_id": Col("int", key="MUL"),
+            "student_item_id": Col("int", key="UNI"),
+        },
+        indexes=frozenset({uniq("student_item_id"), idx("highest_id"), idx("latest_id")}),
+    ),
+    "workflow_assessmentworkflow": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "created": Col("datetime"),
+            "modified": Col("datetime"),
+            "status": Col("varchar", 100),
+            "status_changed": Col("datetime"),
+            "submission_uuid": Col("varchar", 36, key="UNI"),
+            # char(32) on MySQL; Django 5 stores a UUID in MariaDB's native uuid type.
+            "uuid": Col(("char", "uuid"), key="UNI"),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "item_id": Col("varchar", 255, key="MUL"),
+        },
+        indexes=frozenset({uniq("submission_uuid"), uniq("uuid"), idx("course_id"), idx("item_id")}),
+    ),
+    "workflow_assessmentworkflowstep": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "name": Col("varchar", 20),
+            "submitter_completed_at": Col("datetime", null=True),
+            "assessment_completed_at": Col("datetime", null=True),
+            "order_num": Col("int", unsigned=True),
+            "workflow_id": Col("int", key="MUL"),
+            "skipped": Col("tinyint", null=True),
+        },
+        indexes=frozenset({idx("workflow_id")}),
+    ),
+    "course_groups_courseusergroup_users": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "courseusergroup_id": Col("int", key="MUL"),
+            "user_id": Col("int", key="MUL"),
+        },
+        indexes=frozenset({uniq("courseusergroup_id", "user_id"), idx("user_id")}),
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from . import (  # noqa: F401 (registers)
     forum,
     grades,
     imports,
+    ora,
     roles,
     student,
     submissions,

@@ -4,8 +4,30 @@
 the unique index on ``email`` that the LMS adds with a migration of its own.
 """
 
+from .assessment import (
+    AIClassifier,
+    AIClassifierSet,
+    AIGradingWorkflow,
+    AITrainingWorkflow,
+    AITrainingWorkflowTrainingExamples,
+    Assessment,
+    AssessmentFeedback,
+    AssessmentFeedbackAssessments,
+    AssessmentFeedbackOption,
+    AssessmentFeedbackOptions,
+    AssessmentPart,
+    Criterion,
+    CriterionOption,
+    PeerWorkflow,
+    PeerWorkflowItem,
+    Rubric,
+    StudentTrainingWorkflow,
+    StudentTrainingWorkflowItem,
+    TrainingExample,
+    TrainingExampleOptionsSelected,
+)
 from .certificates import GeneratedCertificate
-from .cohorts import CohortMembership, CourseUserGroup
+from .cohorts import CohortMembership, CourseUserGroup, CourseUserGroupUsers
 from .courses import CourseBlock, GradingPolicy
 from .courseware import StudentModule
 from .credit import CreditCourse, CreditEligibility
@@ -19,20 +41,34 @@ from .grades import (
 from .imports import ImportRecord
 from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
-from .submissions import Score, StudentItem, Submission
+from .submissions import Score, ScoreSummary, StudentItem, Submission
 from .teams import CourseTeam, CourseTeamMembership
 from .user_api import UserCourseTag
 from .verify_student import VerificationCheckpoint, VerificationStatus
 from .wiki import Article, ArticleRevision
+from .workflow import AssessmentWorkflow, AssessmentWorkflowStep
 
 #: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
 OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
 
 __all__ = [
     "OWN_MODELS",
+    "AIClassifier",
+    "AIClassifierSet",
+    "AIGradingWorkflow",
+    "AITrainingWorkflow",
+    "AITrainingWorkflowTrainingExamples",
     "AnonymousUserId",
     "Article",
     "ArticleRevision",
+    "Assessment",
+    "AssessmentFeedback",
+    "AssessmentFeedbackAssessments",
+    "AssessmentFeedbackOption",
+    "AssessmentFeedbackOptions",
+    "AssessmentPart",
+    "AssessmentWorkflow",
+    "AssessmentWorkflowStep",
     "CohortMembership",
     "CourseAccessRole",
     "CourseBlock",
@@ -40,8 +76,11 @@ __all__ = [
     "CourseTeam",
     "CourseTeamMembership",
     "CourseUserGroup",
+    "CourseUserGroupUsers",
     "CreditCourse",
     "CreditEligibility",
+    "Criterion",
+    "CriterionOption",
     "ForumPost",
     "ForumRole",
     "ForumRoleUser",
@@ -49,13 +88,21 @@ __all__ = [
     "GradingPolicy",
     "ImportRecord",
     "LanguageProficiency",
+    "PeerWorkflow",
+    "PeerWorkflowItem",
     "PersistentCourseGrade",
     "PersistentSubsectionGrade",
     "PersistentSubsectionGradeOverride",
+    "Rubric",
     "Score",
+    "ScoreSummary",
     "StudentItem",
     "StudentModule",
+    "StudentTrainingWorkflow",
+    "StudentTrainingWorkflowItem",
     "Submission",
+    "TrainingExample",
+    "TrainingExampleOptionsSelected",
     "UserCourseTag",
     "UserIdMap",
     "UserProfile",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from opaque_keys.edx.django.models import CourseKeyField
 
-from .user_link import unconstrained_user
+from .user_link import unconstrained_link, unconstrained_user
 
 #: ``cohort`` is the only group type the LMS defines.
 GROUP_TYPE_CHOICES: tuple[tuple[str, str], ...] = (("cohort", "Cohort"),)
@@ -24,6 +25,12 @@ class CourseUserGroup(models.Model):
     course_id = CourseKeyField(max_length=255, db_index=True, help_text="The course run.")
     group_type = models.CharField(
         max_length=20, choices=GROUP_TYPE_CHOICES, default="cohort", help_text="Always cohort."
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CourseUserGroupUsers",
+        related_name="+",
+        help_text="The learners in the group, as the LMS's link table lists them.",
     )
 
     class Meta:
@@ -66,3 +73,36 @@ class CohortMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in cohort {self.course_user_group_id}"
+
+
+class CourseUserGroupUsers(models.Model):
+    """One learner in a cohort: the LMS's ``CourseUserGroup.users`` link table.
+
+    Table ``course_groups_courseusergroup_users``. The LMS keeps it in step with
+    ``course_groups_cohortmembership`` (``CohortMembership.save()``), so the research export's
+    membership rows fill both.
+
+    .. no_pii:
+    """
+
+    courseusergroup = unconstrained_link(
+        CourseUserGroup,
+        related_name="user_links",
+        # The unique key on (courseusergroup_id, user_id) already indexes courseusergroup_id first.
+        db_index=False,
+        help_text="The cohort (course_groups_courseusergroup.id)",
+    )
+    user = unconstrained_user(help_text="The learner")
+
+    class Meta:
+        db_table = "course_groups_courseusergroup_users"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["courseusergroup", "user"],
+                name="course_groups_courseusergroup_users_uniq",
+            )
+        ]
+        verbose_name = "course user group user"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in cohort {self.courseusergroup_id}"

@@ -1,4 +1,4 @@
-"""``submissions`` tables (edx-submissions): ORA student items, submissions and scores."""
+"""``submissions`` tables (edx-submissions): ORA student items, submissions, scores and score summaries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from ..constants import SUBMISSION_STATUS_CHOICES
+from .user_link import unconstrained_link
 
 
 class StudentItem(models.Model):
@@ -131,3 +132,32 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points_earned}/{self.points_possible}"
+
+
+class ScoreSummary(models.Model):
+    """A student item's highest and latest scores; the LMS grades with ``latest``.
+
+    Table ``submissions_scoresummary``, one row per scored student item. A reset score replaces
+    both; a latest score of ``0/0`` is hidden, so the item then has no submissions score.
+
+    .. no_pii:
+    """
+
+    highest = unconstrained_link(
+        Score, related_name="+", help_text="The highest score so far (submissions_score.id)"
+    )
+    latest = unconstrained_link(Score, related_name="+", help_text="The newest score (submissions_score.id)")
+    student_item = unconstrained_link(
+        StudentItem,
+        one_to_one=True,
+        related_name="score_summary",
+        help_text="The student item (submissions_studentitem.id); unique",
+    )
+
+    class Meta:
+        db_table = "submissions_scoresummary"
+        verbose_name = "score summary"
+        verbose_name_plural = "score summaries"
+
+    def __str__(self) -> str:
+        return f"Scores of student item {self.student_item_id}"

@@ -18,7 +18,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from opaque_keys.edx.keys import CourseKey
 
-from ..models import OWN_MODELS, AnonymousUserId, Article, ArticleRevision, Submission, VerificationStatus
+from ..models import (
+    OWN_MODELS,
+    AnonymousUserId,
+    Article,
+    ArticleRevision,
+    Assessment,
+    PeerWorkflow,
+    Rubric,
+    Submission,
+    TrainingExample,
+    VerificationStatus,
+)
 from . import factories
 
 DEMO_COURSES = (
@@ -156,7 +167,98 @@ def _essay(user, number: int, course: CourseKey) -> None:
             {"parts": [{"text": f'Essay {number}: \u00e9nergie, "quotes", tabs\tand\nlines.'}]}
         ),
     )
-    factories.ScoreFactory(submission=submission, points_earned=number % 11, points_possible=10)
+    score = factories.ScoreFactory(submission=submission, points_earned=number % 11, points_possible=10)
+    factories.ScoreSummaryFactory(score=score)
+    _open_response(submission, number)
+
+
+def _open_response(submission: Submission, number: int) -> None:
+    """The ORA rows of a new essay: its workflows, a self-assessment, student training, and the
+    peer assessment of the previous learner's essay (with that learner's feedback on it); the
+    first essay of a course also gets the retired AI tables' rows."""
+    rubric = _rubric()
+    examples = _training_examples(rubric)
+    workflow = factories.AssessmentWorkflowFactory(submission=submission)
+    for step in ("staff", "training", "peer", "self"):
+        factories.AssessmentWorkflowStepFactory(workflow=workflow, name=step)
+    training = factories.StudentTrainingWorkflowFactory(submission=submission)
+    for example in examples:
+        factories.StudentTrainingWorkflowItemFactory(workflow=training, training_example=example)
+    _assess(submission, rubric, scorer_id=submission.student_item.student_id, score_type="SE", number=number)
+    peer = factories.PeerWorkflowFactory(submission=submission)
+    author = PeerWorkflow.objects.filter(item_id=peer.item_id).exclude(pk=peer.pk).order_by("-pk").first()
+    if author is not None:
+        authored = Submission.objects.get(uuid=author.submission_uuid)
+        assessment = _assess(authored, rubric, scorer_id=peer.student_id, score_type="PE", number=number)
+        factories.PeerWorkflowItemFactory(author=author, scorer=peer, assessment=assessment, scored=True)
+        if number % 3 == 0:
+            feedback = factories.AssessmentFeedbackFactory(submission=authored)
+            for received in Assessment.objects.filter(submission_uuid=author.submission_uuid):
+                factories.AssessmentFeedbackAssessmentsFactory(
+                    assessmentfeedback=feedback, assessment=received
+                )
+            factories.AssessmentFeedbackOptionsFactory(
+                assessmentfeedback=feedback,
+                assessmentfeedbackoption=factories.AssessmentFeedbackOptionFactory(),
+            )
+    else:  # the course's first essay
+        _retired_ai(submission, rubric, examples)
+
+
+def _rubric() -> Rubric:
+    """The demo essay's rubric: two criteria of three options each, shared by both courses."""
+    rubric = factories.RubricFactory(content_hash="d" * 40, structure_hash="5" * 40)
+    if not rubric.criteria.exists():
+        for name in ("Ideas", "Content"):
+            criterion = factories.CriterionFactory(rubric=rubric, name=name, label=name)
+            for _ in range(3):
+                factories.CriterionOptionFactory(criterion=criterion)
+    return rubric
+
+
+def _training_examples(rubric: Rubric) -> list[TrainingExample]:
+    """Two example essays with the options staff chose for them."""
+    examples = []
+    for index in range(2):
+        example = factories.TrainingExampleFactory(
+            rubric=rubric, raw_answer=json.dumps({"parts": [{"text": f"Example essay {index + 1}."}]})
+        )
+        for criterion in rubric.criteria.all():
+            factories.TrainingExampleOptionsSelectedFactory(
+                trainingexample=example, criterionoption=criterion.options.get(order_num=index + 1)
+            )
+        examples.append(example)
+    return examples
+
+
+def _assess(
+    submission: Submission, rubric: Rubric, *, scorer_id: str, score_type: str, number: int
+) -> Assessment:
+    """An assessment of ``submission`` choosing an option of each criterion, with comments."""
+    assessment = factories.AssessmentFactory(
+        submission=submission, rubric=rubric, scorer_id=scorer_id, score_type=score_type
+    )
+    for criterion in rubric.criteria.order_by("order_num"):
+        factories.AssessmentPartFactory(
+            assessment=assessment,
+            criterion=criterion,
+            option=criterion.options.get(order_num=(number + criterion.order_num) % 3),
+            feedback=f"Comment {number} on {criterion.name.lower()}.",
+        )
+    return assessment
+
+
+def _retired_ai(submission: Submission, rubric: Rubric, examples: list[TrainingExample]) -> None:
+    """A classifier set trained on the examples, and an AI grading of the essay, pending."""
+    classifiers = factories.AIClassifierSetFactory(rubric=rubric, item=submission.student_item)
+    for criterion in rubric.criteria.all():
+        factories.AIClassifierFactory(classifier_set=classifiers, criterion=criterion)
+    training = factories.AITrainingWorkflowFactory(classifier_set=classifiers)
+    for example in examples:
+        factories.AITrainingWorkflowTrainingExamplesFactory(
+            aitrainingworkflow=training, trainingexample=example
+        )
+    factories.AIGradingWorkflowFactory(submission=submission, classifier_set=classifiers)
 
 
 def _community(user, number: int, course: CourseKey, course_index: int) -> None:
@@ -183,6 +285,7 @@ def _roles(user, number: int, course: CourseKey) -> None:
     learner's first visit; course staff and a forum moderator among them."""
     cohort = factories.CohortFactory(name=f"Cohort {'AB'[number % 2]}", course_id=course)
     factories.CohortMembershipFactory(course_user_group=cohort, user=user, course_id=course)
+    factories.CourseUserGroupUsersFactory(courseusergroup=cohort, user=user)
     role = factories.RoleFactory(name="Moderator" if number % 5 == 1 else "Student", course_id=course)
     factories.ForumRoleUserFactory(role=role, user=user)
     if number % 5 == 1:

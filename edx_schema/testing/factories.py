@@ -432,3 +432,8 @@ from . import factories_roles as _roles  # noqa: E402
 from .factories_roles import *  # noqa: E402, F403
 
 __all__ += _roles.__all__
+# ORA assessments and workflows, score summaries and the cohorts' link table.
+from . import factories_ora as _ora  # noqa: E402
+from .factories_ora import *  # noqa: E402, F403
+
+__all__ += _ora.__all__
