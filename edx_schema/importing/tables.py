@@ -179,7 +179,13 @@ def converter(spec: TableSpec, header: str, connection: BaseDatabaseWrapper) -> 
     if internal == "FloatField":
         return values.float_parser(nullable=nullable)
     if internal == "UUIDField":
-        return values.uuid_parser(nullable=nullable, prepare=lambda u: f.get_db_prep_value(u, connection))
+        # MariaDB's native uuid type (Django uses it from 10.7) refuses versions 8 and above.
+        native = connection.vendor == "mysql" and connection.features.has_native_uuid_field
+        return values.uuid_parser(
+            nullable=nullable,
+            prepare=lambda u: f.get_db_prep_value(u, connection),
+            below_version=8 if native else None,
+        )
     max_length = getattr(f, "max_length", None)
     kind = _key_kind(spec, header)
     if kind == "course":

@@ -206,8 +206,14 @@ def usage_key_parser(*, max_length: int | None, nullable: bool) -> Converter:
     return _key_parser(UsageKey.from_string, what="usage key", max_length=max_length, nullable=nullable)
 
 
-def uuid_parser(*, nullable: bool, prepare: Callable[[uuid.UUID], Any] = str) -> Converter:
-    """A UUID, with or without dashes; ``prepare`` gives the database's representation."""
+def uuid_parser(
+    *, nullable: bool, prepare: Callable[[uuid.UUID], Any] = str, below_version: int | None = None
+) -> Converter:
+    """A UUID, with or without dashes; ``prepare`` gives the database's representation.
+
+    ``below_version``: the first version digit the column cannot store (MariaDB's native uuid
+    type takes versions 0 to 7 and stores any other as zeros, with only a warning).
+    """
 
     def convert(text: str | None) -> Any:
         if text is None:
@@ -216,6 +222,10 @@ def uuid_parser(*, nullable: bool, prepare: Callable[[uuid.UUID], Any] = str) ->
             value = uuid.UUID(text)
         except ValueError:
             raise ValueError("not a UUID") from None
+        if below_version is not None and int(value.hex[12], 16) >= below_version:
+            raise ValueError(
+                f"a UUID of version {value.hex[12]}, which this database's uuid type cannot store"
+            )
         return prepare(value)
 
     return convert

@@ -346,6 +346,13 @@ def test_uuid_prepare_gives_the_database_representation():
     assert uuid_parser(nullable=False, prepare=lambda u: u)(UUID_TEXT) == uuid.UUID(UUID_TEXT)
 
 
+def test_a_uuid_version_the_column_cannot_store_is_refused():
+    parse = uuid_parser(nullable=False, below_version=8)
+    assert parse("6f1c6a3e-3b9e-4c8e-9b1d-2f0a7c5e8d41") == "6f1c6a3e-3b9e-4c8e-9b1d-2f0a7c5e8d41"
+    with pytest.raises(ValueError, match="a UUID of version c, which this database's uuid type cannot store"):
+        parse("01234567-89ab-cdef-0123-456789abcdef")
+
+
 @pytest.mark.parametrize("text", ["", "not-a-uuid", UUID_TEXT[:-1], UUID_TEXT + "0", "g" * 32])
 def test_malformed_uuids_are_refused(text):
     with pytest.raises(ValueError, match="not a UUID"):
