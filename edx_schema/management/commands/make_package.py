@@ -14,17 +14,25 @@ from edx_schema.package.builder import PackageSpec, build_package
 
 class Command(EdxSchemaCommand):
     help = (
-        "Write a synthetic data package in the exact format of the edX research exporter: per course "
-        "the tab-separated tables (users, profiles, enrollments, courseware state with JSON, "
-        "certificates, course and subsection grades, ORA submissions), the course_structure JSON and "
-        "the OLX tar.gz with its grading_policy.json. The same options always give the same files."
+        "Write a synthetic data package in the exact format of the edX research exporter, every "
+        "member it writes: per course the tab-separated tables (users, profiles, enrollments, "
+        "courseware state with JSON, certificates, course and subsection grades, wiki, teams, "
+        "language proficiencies, staff and forum roles, credit, cohorts, and for 2015-08 to 2018-04 "
+        "dates the legacy verification status), the 21 ORA tables, the course_structure JSON, the "
+        "OLX tar.gz with its grading_policy.json and the forum dump; per org the e-mail opt-in CSV. "
+        "The same options always give the same files."
     )
     requires_schema = False  # writes files only
 
     def add_arguments(self, parser):
         parser.add_argument("output", metavar="OUTPUT", help="The folder to write {org}-{date}[.zip] into.")
         parser.add_argument("--org", default="UniversityX", help="The organisation (UniversityX).")
-        parser.add_argument("--date", default="2024-11-17", help="The package date, YYYY-MM-DD (2024-11-17).")
+        parser.add_argument(
+            "--date",
+            default="2024-11-17",
+            help="The package date, YYYY-MM-DD (2024-11-17); from 2015-08-01 to 2018-04-08 the "
+            "package has the legacy verification status members.",
+        )
         parser.add_argument("--courses", type=int, default=2, help="How many courses (2).")
         parser.add_argument("--learners", type=int, default=20, help="Learners in the first course (20).")
         parser.add_argument("--problems", type=int, default=8, help="Problems per course (8).")

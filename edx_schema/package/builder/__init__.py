@@ -1,15 +1,19 @@
 """Write a realistic synthetic data package in the exact format of the edX research exporter.
 
-For tests, demos and benchmarks: ``{org}-{date}/`` holding, per course, the tab-separated
-``.sql`` tables (header row, ``NULL``, backslash escapes), ``ora/`` submissions tables, the
-course_structure JSON and the OLX ``.xml.tar.gz`` with its ``grading_policy.json``, plus a forum
-``.mongo`` and a wiki table that the importer reports as skipped. The same arguments always give
-the same bytes.
+For tests, demos and benchmarks: ``{org}-{date}/`` holding every member the exporter writes. Per
+course: the tab-separated ``.sql`` tables (header row, ``NULL``, backslash escapes) of users to
+grades, the wiki, teams, language proficiencies, staff and forum roles, credit eligibility,
+cohorts and, for package dates of 2015-08 to 2018-04, the legacy verification status; the 21
+ORA tables under ``ora/``; the course_structure JSON, the OLX ``.xml.tar.gz`` with its
+``grading_policy.json`` and the forum ``.mongo``. Per org: the e-mail opt-in CSV. The same
+arguments always give the same bytes.
 
 The modules, by area: :mod:`.spec` (what to build), :mod:`.rows` (each table's row type, which
 is its header), :mod:`.users`, :mod:`.courseware`, :mod:`.grades` (scores, the grading policy
-and course grades by :class:`~edx_schema.grading.CourseGrader`), :mod:`.ora`, :mod:`.documents`
-(course structure, OLX, forum), :mod:`.output` (the text format, zip, gpg) and :mod:`.package`,
+and course grades by :class:`~edx_schema.grading.CourseGrader`), :mod:`.wiki`, :mod:`.teams`,
+:mod:`.roles`, :mod:`.credit`, :mod:`.cohorts`, :mod:`.verification`, :mod:`.ora` (submissions)
+and :mod:`.assessments` (ORA's assessments and workflows), :mod:`.documents` (course structure,
+OLX, forum), :mod:`.optin`, :mod:`.output` (the text format, zip, gpg) and :mod:`.package`,
 which puts them together.
 
 Pure: no Django import.

@@ -1,4 +1,7 @@
-"""The ORA members under ``ora/``: an essay submitted, and scored, by every other learner."""
+"""The ORA submissions under ``ora/``: an essay submitted, and scored, by every other learner.
+
+The assessments of those submissions and their workflows are in :mod:`.assessments`.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,33 @@ from .output import Table
 from .rows import ScoreRow, StudentItemRow, SubmissionRow
 from .spec import CourseRun, Learner, anonymous_id, md5_hex, timestamp
 
-
-def ora_tables(run: CourseRun) -> list[Table]:
-    """The three ORA tables, or none for a course without open-response assessments (legacy)."""
-    if run.course.legacy:
-        return []
-    return [submissions_studentitem(run), submissions_submission(run), submissions_score(run)]
+#: The essay's points possible: its rubric's (see assessments).
+POINTS_POSSIBLE = 3
 
 
-def _essayists(run: CourseRun) -> Sequence[Learner]:
+def essayists(run: CourseRun) -> Sequence[Learner]:
     """The learners who submitted the essay: every other enrolled learner."""
     return run.enrolled[::2]
+
+
+def essay_key(run: CourseRun) -> str:
+    """The usage key of the course's ORA problem."""
+    return run.course.usage_key("openassessment", "essay")
+
+
+def submission_uuid(run: CourseRun, learner: Learner) -> str:
+    """The essayist's submission's uuid as submissions_submission stores it: 32 hex digits."""
+    return md5_hex(f"s{learner.id}{run.course.key}")
+
+
+def submitted_at(run: CourseRun, learner: Learner) -> str:
+    """When the essayist submitted."""
+    return timestamp(run.spec.base, run.rng("submitted", learner.id))
+
+
+def points_earned(learner: Learner) -> int:
+    """The essayist's score, of :data:`POINTS_POSSIBLE`."""
+    return learner.id % (POINTS_POSSIBLE + 1)
 
 
 def submissions_studentitem(run: CourseRun) -> Table:
@@ -30,10 +49,10 @@ def submissions_studentitem(run: CourseRun) -> Table:
             id=run.row_id(u),
             student_id=anonymous_id(u.id, key),
             course_id=key,
-            item_id=run.course.usage_key("openassessment", "essay"),
+            item_id=essay_key(run),
             item_type="openassessment",
         )
-        for u in _essayists(run)
+        for u in essayists(run)
     )
     return Table("submissions_studentitem", StudentItemRow._fields, rows, folder="ora")
 
@@ -43,15 +62,15 @@ def submissions_submission(run: CourseRun) -> Table:
     rows = (
         SubmissionRow(
             id=run.row_id(u),
-            uuid=md5_hex(f"s{u.id}{run.course.key}"),
+            uuid=submission_uuid(run, u),
             attempt_number=1,
-            submitted_at=timestamp(run.spec.base, run.rng("submitted", u.id)),
-            created_at=timestamp(run.spec.base, run.rng("submitted", u.id)),
+            submitted_at=submitted_at(run, u),
+            created_at=submitted_at(run, u),
             raw_answer=json.dumps({"parts": [{"text": f"My essay, by learner {u.id}.\nSecond line."}]}),
             student_item_id=run.row_id(u),
             status="A",
         )
-        for u in _essayists(run)
+        for u in essayists(run)
     )
     return Table("submissions_submission", SubmissionRow._fields, rows, folder="ora")
 
@@ -63,11 +82,11 @@ def submissions_score(run: CourseRun) -> Table:
             id=run.row_id(u),
             student_item_id=run.row_id(u),
             submission_id=run.row_id(u),
-            points_earned=u.id % 4,
-            points_possible=3,
+            points_earned=points_earned(u),
+            points_possible=POINTS_POSSIBLE,
             created_at=timestamp(run.spec.base, run.rng("scored", u.id)),
             reset=0,
         )
-        for u in _essayists(run)
+        for u in essayists(run)
     )
     return Table("submissions_score", ScoreRow._fields, rows, folder="ora")

@@ -1,4 +1,4 @@
-"""Build a whole package: every course's members in a scratch folder, then the folder or zip."""
+"""Build a whole package: its members in a scratch folder, then the folder or zip."""
 
 from __future__ import annotations
 
@@ -8,19 +8,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...errors import PackageError
+from .assessments import ora_tables
+from .cohorts import course_groups_cohortmembership
 from .courseware import courseware_studentmodule
+from .credit import credit_crediteligibility
 from .documents import course_olx, course_structure, forum
 from .grades import (
     HOMEWORK_SUBSECTIONS,
+    LearnerGrades,
     certificates_generatedcertificate,
     grade_learners,
     grades_persistentcoursegrade,
     grades_persistentsubsectiongrade,
 )
-from .ora import ora_tables
+from .optin import email_opt_in
 from .output import Table, encrypt_all, write_table, zip_folder
-from .rows import WikiArticleRow
+from .roles import django_comment_client_role_users, student_courseaccessrole
 from .spec import BuiltPackage, CourseRun, PackageSpec, default_courses
+from .teams import teams, teams_membership
 from .users import (
     auth_user,
     auth_userprofile,
@@ -28,9 +33,12 @@ from .users import (
     make_learners,
     student_anonymoususerid,
     student_courseenrollment,
+    student_languageproficiency,
     user_api_usercoursetag,
     user_id_map,
 )
+from .verification import verify_student_verificationstatus
+from .wiki import wiki_article, wiki_articlerevision
 
 
 def build_package(
@@ -68,37 +76,57 @@ def build_package(
 
 
 def write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
-    """Write every course's members into ``folder``; return the rows written per loaded table."""
+    """Write every course's members, then the org's opt-in list; return the rows per member table.
+
+    The keys are the tables' names in the members' file names (``teams``, not teams_courseteam);
+    the opt-in list's rows are under ``email_opt_in``.
+    """
     learners = make_learners(spec)
-    counts: dict[str, int] = {}
-    for index, course in enumerate(default_courses(spec.org, spec.courses)):
-        run = CourseRun(
+    runs = [
+        CourseRun(
             spec=spec,
             course=course,
             index=index,
             learners=learners,
             enrolled=enrolled_in(learners, course_index=index),
         )
-        grades = grade_learners(run)
-        tables = [
-            auth_user(run),
-            auth_userprofile(run),
-            student_courseenrollment(run),
-            student_anonymoususerid(run),
-            user_id_map(run),
-            user_api_usercoursetag(run),
-            courseware_studentmodule(run, grades),
-            certificates_generatedcertificate(run, grades),
-            grades_persistentcoursegrade(run, grades),
-            grades_persistentsubsectiongrade(run, grades),
-            *ora_tables(run),
-        ]
-        for table in tables:
-            written = write_table(folder, entity=course.entity, table=table)
+        for index, course in enumerate(default_courses(spec.org, spec.courses))
+    ]
+    counts: dict[str, int] = {}
+    for run in runs:
+        for table in course_tables(run, grade_learners(run)):
+            written = write_table(folder, entity=run.course.entity, table=table)
             counts[table.name] = counts.get(table.name, 0) + written
         course_structure(folder, run)
         course_olx(folder, run)
         forum(folder, run)
-        # A table the importer does not load, written empty: it reports it as skipped.
-        write_table(folder, entity=course.entity, table=Table("wiki_article", WikiArticleRow._fields, ()))
+    counts["email_opt_in"] = email_opt_in(folder, spec, runs)
     return counts
+
+
+def course_tables(run: CourseRun, grades: dict[int, LearnerGrades]) -> list[Table]:
+    """Every ``.sql`` member of one course: those the exporter writes for the package's date."""
+    legacy = [verify_student_verificationstatus(run)] if run.spec.writes_verification_status else []
+    return [
+        auth_user(run),
+        auth_userprofile(run),
+        student_courseenrollment(run),
+        student_anonymoususerid(run),
+        user_id_map(run),
+        user_api_usercoursetag(run),
+        student_languageproficiency(run),
+        courseware_studentmodule(run, grades),
+        certificates_generatedcertificate(run, grades),
+        grades_persistentcoursegrade(run, grades),
+        grades_persistentsubsectiongrade(run, grades),
+        wiki_article(run),
+        wiki_articlerevision(run),
+        teams(run),
+        teams_membership(run),
+        student_courseaccessrole(run),
+        django_comment_client_role_users(run),
+        credit_crediteligibility(run, grades),
+        course_groups_cohortmembership(run),
+        *legacy,
+        *ora_tables(run),
+    ]

@@ -214,8 +214,319 @@ class ScoreRow(NamedTuple):
 
 
 class WikiArticleRow(NamedTuple):
-    """wiki_article: written empty, for the importer to report as skipped."""
+    """wiki_article, in edX's physical order (the exporter's ``SELECT a.*``; PIPE's fixture)."""
 
     id: int
-    current_revision_id: int
+    current_revision_id: int | None
     created: str
+    modified: str
+    owner_id: int | None
+    group_id: int | None
+    group_read: int
+    group_write: int
+    other_read: int
+    other_write: int
+
+
+class WikiArticleRevisionRow(NamedTuple):
+    """wiki_articlerevision, in edX's physical order (``SELECT ar.*``; PIPE's fixture)."""
+
+    id: int
+    revision_number: int
+    user_message: str
+    automatic_log: str
+    ip_address: str | None
+    user_id: int | None
+    modified: str
+    created: str
+    previous_revision_id: int | None
+    deleted: int
+    locked: int
+    article_id: int
+    content: str
+    title: str
+
+
+class LanguageProficiencyRow(NamedTuple):
+    """student_languageproficiency: ``user_profile_id`` before ``code``, as on edX's database."""
+
+    id: int
+    user_profile_id: int
+    code: str
+
+
+class TeamRow(NamedTuple):
+    """teams_courseteam (member ``teams``); ``organization_protected`` was appended in Nov 2019."""
+
+    id: int
+    team_id: str
+    name: str
+    course_id: str
+    topic_id: str
+    date_created: str
+    description: str
+    country: str
+    language: str
+    discussion_topic_id: str
+    last_activity_at: str
+    team_size: int
+    organization_protected: int
+
+
+class TeamMembershipRow(NamedTuple):
+    """teams_courseteammembership (member ``teams_membership``), in edX's physical order."""
+
+    id: int
+    user_id: int
+    team_id: int
+    date_joined: str
+    last_activity_at: str
+
+
+class CourseAccessRoleRow(NamedTuple):
+    """student_courseaccessrole: the exporter selects these four columns, no id."""
+
+    org: str
+    course_id: str
+    user_id: int
+    role: str
+
+
+class ForumRoleUserRow(NamedTuple):
+    """django_comment_client_role_users joined to its role: the role's course and name, no ids."""
+
+    course_id: str
+    user_id: int
+    name: str
+
+
+class CreditEligibilityRow(NamedTuple):
+    """credit_crediteligibility, with the credit course's key string as ``course_id``."""
+
+    id: int
+    created: str
+    modified: str
+    username: str
+    deadline: str
+    course_id: str
+
+
+class CohortMembershipRow(NamedTuple):
+    """course_groups_cohortmembership joined to its cohort (group type and name), no ids."""
+
+    user_id: int
+    course_id: str
+    group_type: str
+    name: str
+
+
+class VerificationStatusRow(NamedTuple):
+    """verify_student_verificationstatus joined to its checkpoint (legacy, 2015-08 to 2018-04)."""
+
+    timestamp: str
+    status: str
+    course_id: str
+    checkpoint_location: str
+    user_id: int
+
+
+# The ORA tables below are in the physical order of edX's long-lived database: the columns of
+# ORA's first (South) migrations, then those later migrations appended (rubric structure_hash,
+# assessmentpart feedback and criterion_id, criterion and option label, peerworkflow
+# grading_completed_at and cancelled_at, workflow course_id and item_id, workflow step
+# skipped). A 2015 ``inspectdb`` of a production Open edX database has the same orders.
+
+
+class RubricRow(NamedTuple):
+    """assessment_rubric (global: its ids recur in every course that uses the rubric)."""
+
+    id: int
+    content_hash: str
+    structure_hash: str
+
+
+class CriterionRow(NamedTuple):
+    """assessment_criterion (global)."""
+
+    id: int
+    rubric_id: int
+    name: str
+    order_num: int
+    prompt: str
+    label: str
+
+
+class CriterionOptionRow(NamedTuple):
+    """assessment_criterionoption (global)."""
+
+    id: int
+    criterion_id: int
+    order_num: int
+    points: int
+    name: str
+    explanation: str
+    label: str
+
+
+class AssessmentRow(NamedTuple):
+    """assessment_assessment: one peer (``PE``) or self (``SE``) assessment of a submission."""
+
+    id: int
+    submission_uuid: str
+    rubric_id: int
+    scored_at: str
+    scorer_id: str
+    score_type: str
+    feedback: str
+
+
+class AssessmentPartRow(NamedTuple):
+    """assessment_assessmentpart: the option an assessment chose for one criterion."""
+
+    id: int
+    assessment_id: int
+    option_id: int | None
+    feedback: str
+    criterion_id: int
+
+
+class AssessmentFeedbackRow(NamedTuple):
+    """assessment_assessmentfeedback: a learner's feedback on the assessments they received."""
+
+    id: int
+    submission_uuid: str
+    feedback_text: str
+
+
+class AssessmentFeedbackAssessmentRow(NamedTuple):
+    """assessment_assessmentfeedback_assessments (the feedback's assessments, a link table)."""
+
+    id: int
+    assessmentfeedback_id: int
+    assessment_id: int
+
+
+class AssessmentFeedbackOptionLinkRow(NamedTuple):
+    """assessment_assessmentfeedback_options (the options the feedback ticked, a link table)."""
+
+    id: int
+    assessmentfeedback_id: int
+    assessmentfeedbackoption_id: int
+
+
+class AssessmentFeedbackOptionRow(NamedTuple):
+    """assessment_assessmentfeedbackoption (global: a few fixed sentences)."""
+
+    id: int
+    text: str
+
+
+class PeerWorkflowRow(NamedTuple):
+    """assessment_peerworkflow: one per peer-assessed submission."""
+
+    id: int
+    student_id: str
+    item_id: str
+    course_id: str
+    submission_uuid: str
+    created_at: str
+    completed_at: str | None
+    grading_completed_at: str | None
+    cancelled_at: str | None
+
+
+class PeerWorkflowItemRow(NamedTuple):
+    """assessment_peerworkflowitem: a scorer's workflow taking an author's submission to assess."""
+
+    id: int
+    scorer_id: int
+    author_id: int
+    submission_uuid: str
+    started_at: str
+    assessment_id: int | None
+    scored: int
+
+
+class StudentTrainingWorkflowRow(NamedTuple):
+    """assessment_studenttrainingworkflow: one per submission of a problem with a training step."""
+
+    id: int
+    submission_uuid: str
+    student_id: str
+    item_id: str
+    course_id: str
+
+
+class StudentTrainingWorkflowItemRow(NamedTuple):
+    """assessment_studenttrainingworkflowitem: one training example a learner assessed."""
+
+    id: int
+    workflow_id: int
+    order_num: int
+    started_at: str
+    completed_at: str | None
+    training_example_id: int
+
+
+class TrainingExampleRow(NamedTuple):
+    """assessment_trainingexample (global): an example answer and the options it deserves."""
+
+    id: int
+    raw_answer: str
+    rubric_id: int
+    content_hash: str
+
+
+class TrainingExampleOptionRow(NamedTuple):
+    """assessment_trainingexample_options_selected (a link table)."""
+
+    id: int
+    trainingexample_id: int
+    criterionoption_id: int
+
+
+class ScoreSummaryRow(NamedTuple):
+    """submissions_scoresummary: a student item's highest and latest score."""
+
+    id: int
+    student_item_id: int
+    highest_id: int
+    latest_id: int
+
+
+class AssessmentWorkflowRow(NamedTuple):
+    """workflow_assessmentworkflow: one per ORA submission, its status the step it waits on."""
+
+    id: int
+    created: str
+    modified: str
+    status: str
+    status_changed: str
+    submission_uuid: str
+    uuid: str
+    course_id: str
+    item_id: str
+
+
+class AssessmentWorkflowStepRow(NamedTuple):
+    """workflow_assessmentworkflowstep: one per step of a workflow; ``skipped`` appended in 2020."""
+
+    id: int
+    workflow_id: int
+    name: str
+    submitter_completed_at: str | None
+    assessment_completed_at: str | None
+    order_num: int
+    skipped: int | None
+
+
+class EmailOptInRow(NamedTuple):
+    """The org-level e-mail opt-in CSV: one row per enrollment in the org's courses."""
+
+    user_id: int
+    username: str
+    email: str
+    full_name: str
+    course_id: str
+    is_opted_in_for_email: str
+    preference_set_datetime: str

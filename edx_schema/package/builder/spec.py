@@ -52,6 +52,13 @@ def default_courses(org: str, count: int) -> list[Course]:
     return courses
 
 
+#: The first package date with, and the first without, the legacy verification status members.
+VERIFICATION_STATUS_DATES: tuple[datetime.date, datetime.date] = (
+    datetime.date(2015, 8, 1),
+    datetime.date(2018, 4, 9),
+)
+
+
 @dataclass(frozen=True)
 class PackageSpec:
     """What to generate. ``problems`` per course: each learner gets one studentmodule row each."""
@@ -63,6 +70,9 @@ class PackageSpec:
     problems: int = 8
     seed: int = 1
     week: int = 1  # later weeks change some rows and add learners, as a real snapshot would
+    # Courses per query of the e-mail opt-in list, which writes its header once per chunk. The
+    # exporter passes 10,000 (the LMS command's default is 10).
+    email_optin_chunk_size: int = 10_000
 
     @property
     def name(self) -> str:
@@ -82,6 +92,16 @@ class PackageSpec:
         )
 
     @property
+    def writes_verification_status(self) -> bool:
+        """Whether the package has the legacy ``verify_student_verificationstatus`` members.
+
+        The exporter wrote them from August 2015 until its commit of 2018-04-09 that dropped the
+        task ("the underlying table is no longer available").
+        """
+        first, stopped = VERIFICATION_STATUS_DATES
+        return first <= self.date < stopped
+
+    @property
     def learner_count(self) -> int:
         """Learners in this week's snapshot: each later week adds a tenth (at least one)."""
         return self.learners + (self.week - 1) * max(1, self.learners // 10)
@@ -96,7 +116,11 @@ class PackageSpec:
 
 @dataclass(frozen=True)
 class BuiltPackage:
-    """What :func:`build_package` wrote: the folder or zip, and the rows written per loaded table."""
+    """What :func:`build_package` wrote: the folder or zip, and the rows written per member table.
+
+    Tables are named as in the members' file names; the e-mail opt-in list's rows are under
+    ``email_opt_in``.
+    """
 
     path: Path
     rows: dict[str, int]
@@ -146,6 +170,11 @@ def timestamp(base: datetime.datetime, rng: random.Random, *, days: int = 30) ->
         seconds=rng.randrange(days * 86400), microseconds=rng.choice((0, 120000, 5))
     )
     return str(value)
+
+
+def later(when: str, *, hours: int = 0, seconds: int = 0) -> str:
+    """The exporter's text of a time some hours and seconds after ``when`` (the exporter's text too)."""
+    return str(datetime.datetime.fromisoformat(when) + datetime.timedelta(hours=hours, seconds=seconds))
 
 
 def md5_hex(text: str) -> str:

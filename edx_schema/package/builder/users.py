@@ -12,6 +12,7 @@ from .rows import (
     AnonymousUserIdRow,
     AuthUserRow,
     EnrollmentRow,
+    LanguageProficiencyRow,
     ProfileRow,
     UserCourseTagRow,
     UserIdMapRow,
@@ -21,6 +22,8 @@ from .spec import CourseRun, Learner, PackageSpec, anonymous_id, timestamp
 
 _FIRST_NAMES = ("Ada", "Bao", "Chidi", "Dana", "Élodie", "Farid", "Grace", "Hiro", "Inès", "José")
 _LAST_NAMES = ("Lovelace", "Nguyen", "Okafor", "O'Neil", "Müller", "Haddad", "Hopper", "Tanaka")
+# The codes of the account page's language list (up to 16 characters).
+_LANGUAGE_CODES = ("en", "fr", "es", "zh-cn", "ar", "pt-br", "hi")
 
 
 def make_learners(spec: PackageSpec) -> list[Learner]:
@@ -79,7 +82,7 @@ def auth_userprofile(run: CourseRun) -> Table:
     """Profiles whose text exercises the format: CR, LF, TAB and backslash, NULL and ''."""
     rows = (
         ProfileRow(
-            id=u.id + 1000,
+            id=profile_id(u),
             user_id=u.id,
             name=u.full_name,
             language="en",
@@ -102,6 +105,30 @@ def auth_userprofile(run: CourseRun) -> Table:
     return Table("auth_userprofile", ProfileRow._fields, rows)
 
 
+def profile_id(learner: Learner) -> int:
+    """The id of the learner's auth_userprofile row (not their user id)."""
+    return learner.id + 1000
+
+
+def student_languageproficiency(run: CourseRun) -> Table:
+    """The languages each enrolled learner listed: most none, some one or two.
+
+    Rows belong to the learner, not the course: the same ids repeat in each of their course files.
+    """
+    rows = (
+        LanguageProficiencyRow(id=u.id * 4 + index, user_profile_id=profile_id(u), code=code)
+        for u in run.enrolled
+        for index, code in enumerate(_languages(run.spec, u))
+    )
+    return Table("student_languageproficiency", LanguageProficiencyRow._fields, rows)
+
+
+def _languages(spec: PackageSpec, learner: Learner) -> list[str]:
+    """The learner's language codes: none for most, else one or two distinct ones."""
+    rng = spec.rng("languages", learner.id)
+    return rng.sample(_LANGUAGE_CODES, rng.choice((0, 0, 0, 1, 1, 2)))
+
+
 def student_courseenrollment(run: CourseRun) -> Table:
     """An enrollment per learner; every ninth is inactive, modes in turn."""
     rows = (
@@ -110,12 +137,22 @@ def student_courseenrollment(run: CourseRun) -> Table:
             user_id=u.id,
             course_id=run.course.key,
             created=timestamp(run.spec.base, run.rng("enrolled", u.id), days=10),
-            is_active=0 if u.id % 9 == 0 else 1,
-            mode=("audit", "verified", "honor")[u.id % 3],
+            is_active=int(enrollment_active(u)),
+            mode=enrollment_mode(u),
         )
         for u in run.enrolled
     )
     return Table("student_courseenrollment", EnrollmentRow._fields, rows)
+
+
+def enrollment_active(learner: Learner) -> bool:
+    """Whether the learner's enrollments are active: every ninth learner has unenrolled."""
+    return learner.id % 9 != 0
+
+
+def enrollment_mode(learner: Learner) -> str:
+    """The learner's enrollment mode, the same in every course: audit, verified and honor in turn."""
+    return ("audit", "verified", "honor")[learner.id % 3]
 
 
 def student_anonymoususerid(run: CourseRun) -> Table:
