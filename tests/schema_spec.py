@@ -40,6 +40,14 @@ def uniq(*columns: str) -> tuple[bool, tuple[str, ...]]:
     return (True, columns)
 
 
+def link_table(first: str, second: str) -> Table:
+    """A Django many-to-many link table: UNIQUE (first, second) and a KEY on second."""
+    return Table(
+        columns={"id": Col("int", key="PRI"), first: Col("int", key="MUL"), second: Col("int", key="MUL")},
+        indexes=frozenset({uniq(first, second), idx(second)}),
+    )
+
+
 ASKBOT_COLUMNS = {
     "status": Col("varchar", 2),
     "email_key": Col("varchar", 32, null=True),
@@ -53,6 +61,24 @@ ASKBOT_COLUMNS = {
     "display_tag_filter_strategy": Col("smallint"),
     "consecutive_days_visit_count": Col("int"),
 }
+
+#: The columns ORA's two retired AI workflow tables share (the 2016 DDL), and their indexes.
+AI_WORKFLOW_COLUMNS = {
+    "uuid": Col("varchar", 36, key="UNI"),
+    "course_id": Col("varchar", 40, key="MUL"),
+    "item_id": Col("varchar", 128, key="MUL"),
+    "scheduled_at": Col("datetime", key="MUL"),
+    "completed_at": Col("datetime", null=True, key="MUL"),
+    "algorithm_id": Col("varchar", 128, key="MUL"),
+}
+AI_WORKFLOW_INDEXES = (
+    uniq("uuid"),
+    idx("course_id"),
+    idx("item_id"),
+    idx("scheduled_at"),
+    idx("completed_at"),
+    idx("algorithm_id"),
+)
 
 SPEC: dict[str, Table] = {
     "auth_user": Table(
@@ -571,23 +597,9 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({uniq("submission_uuid")}),
     ),
-    "assessment_assessmentfeedback_assessments": Table(
-        columns={
-            "id": Col("int", key="PRI"),
-            "assessmentfeedback_id": Col("int", key="MUL"),
-            "assessment_id": Col("int", key="MUL"),
-        },
-        indexes=frozenset({uniq("assessmentfeedback_id", "assessment_id"), idx("assessment_id")}),
-    ),
-    "assessment_assessmentfeedback_options": Table(
-        columns={
-            "id": Col("int", key="PRI"),
-            "assessmentfeedback_id": Col("int", key="MUL"),
-            "assessmentfeedbackoption_id": Col("int", key="MUL"),
-        },
-        indexes=frozenset(
-            {uniq("assessmentfeedback_id", "assessmentfeedbackoption_id"), idx("assessmentfeedbackoption_id")}
-        ),
+    "assessment_assessmentfeedback_assessments": link_table("assessmentfeedback_id", "assessment_id"),
+    "assessment_assessmentfeedback_options": link_table(
+        "assessmentfeedback_id", "assessmentfeedbackoption_id"
     ),
     "assessment_assessmentfeedbackoption": Table(
         columns={"id": Col("int", key="PRI"), "text": Col("varchar", 255, key="UNI")},
@@ -668,14 +680,7 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({uniq("content_hash"), idx("rubric_id")}),
     ),
-    "assessment_trainingexample_options_selected": Table(
-        columns={
-            "id": Col("int", key="PRI"),
-            "trainingexample_id": Col("int", key="MUL"),
-            "criterionoption_id": Col("int", key="MUL"),
-        },
-        indexes=frozenset({uniq("trainingexample_id", "criterionoption_id"), idx("criterionoption_id")}),
-    ),
+    "assessment_trainingexample_options_selected": link_table("trainingexample_id", "criterionoption_id"),
     "assessment_aiclassifierset": Table(
         columns={
             "id": Col("int", key="PRI"),
@@ -701,43 +706,23 @@ SPEC: dict[str, Table] = {
     "assessment_aitrainingworkflow": Table(
         columns={
             "id": Col("int", key="PRI"),
-            "uuid": Col("varchar", 36, key="UNI"),
-            "course_id": Col("varchar", 40, key="MUL"),
-            "item_id": Col("varchar", 128, key="MUL"),
-            "scheduled_at": Col("datetime", key="MUL"),
-            "completed_at": Col("datetime", null=True, key="MUL"),
-            "algorithm_id": Col("varchar", 128, key="MUL"),
+            **AI_WORKFLOW_COLUMNS,
             "classifier_set_id": Col("int", null=True, key="MUL"),
         },
         indexes=frozenset(
             {
-                uniq("uuid"),
+                *AI_WORKFLOW_INDEXES,
                 idx("classifier_set_id"),
-                idx("course_id"),
-                idx("item_id"),
-                idx("scheduled_at"),
-                idx("completed_at"),
-                idx("algorithm_id"),
             }
         ),
     ),
-    "assessment_aitrainingworkflow_training_examples": Table(
-        columns={
-            "id": Col("int", key="PRI"),
-            "aitrainingworkflow_id": Col("int", key="MUL"),
-            "trainingexample_id": Col("int", key="MUL"),
-        },
-        indexes=frozenset({uniq("aitrainingworkflow_id", "trainingexample_id"), idx("trainingexample_id")}),
+    "assessment_aitrainingworkflow_training_examples": link_table(
+        "aitrainingworkflow_id", "trainingexample_id"
     ),
     "assessment_aigradingworkflow": Table(
         columns={
             "id": Col("int", key="PRI"),
-            "uuid": Col("varchar", 36, key="UNI"),
-            "course_id": Col("varchar", 40, key="MUL"),
-            "item_id": Col("varchar", 128, key="MUL"),
-            "scheduled_at": Col("datetime", key="MUL"),
-            "completed_at": Col("datetime", null=True, key="MUL"),
-            "algorithm_id": Col("varchar", 128, key="MUL"),
+            **AI_WORKFLOW_COLUMNS,
             "submission_uuid": Col("varchar", 128, key="MUL"),
             "essay_text": Col("longtext"),
             "student_id": Col("varchar", 40, key="MUL"),
@@ -747,12 +732,7 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset(
             {
-                uniq("uuid"),
-                idx("course_id"),
-                idx("item_id"),
-                idx("scheduled_at"),
-                idx("completed_at"),
-                idx("algorithm_id"),
+                *AI_WORKFLOW_INDEXES,
                 idx("submission_uuid"),
                 idx("student_id"),
                 idx("assessment_id"),
@@ -797,14 +777,7 @@ SPEC: dict[str, Table] = {
         },
         indexes=frozenset({idx("workflow_id")}),
     ),
-    "course_groups_courseusergroup_users": Table(
-        columns={
-            "id": Col("int", key="PRI"),
-            "courseusergroup_id": Col("int", key="MUL"),
-            "user_id": Col("int", key="MUL"),
-        },
-        indexes=frozenset({uniq("courseusergroup_id", "user_id"), idx("user_id")}),
-    ),
+    "course_groups_courseusergroup_users": link_table("courseusergroup_id", "user_id"),
 }
 
 

@@ -7,6 +7,8 @@ Submission uuids are searched as stored (ORA's hyphenated form).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
 from ..admin_site import Area
@@ -55,6 +57,18 @@ class OraAdmin(LargeTableAdmin):
     area = Area.ORA
 
 
+class _LinksAdmin(OraAdmin):
+    """The list of a table that mostly links rows of others: its ``links``, as ids, each searchable."""
+
+    links: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.list_display = ("id", *(f"{link}_id" for link in cls.links))
+        cls.raw_id_fields = cls.links
+        cls.indexed_search = tuple((f"{link}_id", "id") for link in cls.links)
+
+
 @admin.register(Rubric)
 class RubricAdmin(OraAdmin):
     list_display = ("id", "content_hash", "structure_hash")
@@ -88,10 +102,8 @@ class AssessmentAdmin(OraAdmin):
 
 
 @admin.register(AssessmentPart)
-class AssessmentPartAdmin(OraAdmin):
-    list_display = ("id", "assessment_id", "criterion_id", "option_id")
-    raw_id_fields = ("assessment", "criterion", "option")
-    indexed_search = (("assessment_id", "id"), ("criterion_id", "id"), ("option_id", "id"))
+class AssessmentPartAdmin(_LinksAdmin):
+    links = ("assessment", "criterion", "option")
     search_help_text = "An assessment id, a criterion id or an option id."
 
 
@@ -103,10 +115,8 @@ class AssessmentFeedbackAdmin(OraAdmin):
 
 
 @admin.register(AssessmentFeedbackAssessments)
-class AssessmentFeedbackAssessmentsAdmin(OraAdmin):
-    list_display = ("id", "assessmentfeedback_id", "assessment_id")
-    raw_id_fields = ("assessmentfeedback", "assessment")
-    indexed_search = (("assessmentfeedback_id", "id"), ("assessment_id", "id"))
+class AssessmentFeedbackAssessmentsAdmin(_LinksAdmin):
+    links = ("assessmentfeedback", "assessment")
     search_help_text = "A feedback id or an assessment id."
 
 
@@ -118,10 +128,8 @@ class AssessmentFeedbackOptionAdmin(OraAdmin):
 
 
 @admin.register(AssessmentFeedbackOptions)
-class AssessmentFeedbackOptionsAdmin(OraAdmin):
-    list_display = ("id", "assessmentfeedback_id", "assessmentfeedbackoption_id")
-    raw_id_fields = ("assessmentfeedback", "assessmentfeedbackoption")
-    indexed_search = (("assessmentfeedback_id", "id"), ("assessmentfeedbackoption_id", "id"))
+class AssessmentFeedbackOptionsAdmin(_LinksAdmin):
+    links = ("assessmentfeedback", "assessmentfeedbackoption")
     search_help_text = "A feedback id or a feedback option id."
 
 
@@ -165,10 +173,8 @@ class TrainingExampleAdmin(OraAdmin):
 
 
 @admin.register(TrainingExampleOptionsSelected)
-class TrainingExampleOptionsSelectedAdmin(OraAdmin):
-    list_display = ("id", "trainingexample_id", "criterionoption_id")
-    raw_id_fields = ("trainingexample", "criterionoption")
-    indexed_search = (("trainingexample_id", "id"), ("criterionoption_id", "id"))
+class TrainingExampleOptionsSelectedAdmin(_LinksAdmin):
+    links = ("trainingexample", "criterionoption")
     search_help_text = "A training example id or an option id."
 
 
@@ -219,10 +225,8 @@ class AssessmentWorkflowStepAdmin(OraAdmin):
 
 
 @admin.register(ScoreSummary)
-class ScoreSummaryAdmin(OraAdmin):
-    list_display = ("id", "student_item_id", "highest_id", "latest_id")
-    raw_id_fields = ("student_item", "highest", "latest")
-    indexed_search = (("student_item_id", "id"), ("highest_id", "id"), ("latest_id", "id"))
+class ScoreSummaryAdmin(_LinksAdmin):
+    links = ("student_item", "highest", "latest")
     search_help_text = "A student item id or a score id."
 
 
@@ -236,10 +240,8 @@ class AIClassifierSetAdmin(OraAdmin):
 
 
 @admin.register(AIClassifier)
-class AIClassifierAdmin(OraAdmin):
-    list_display = ("id", "classifier_set_id", "criterion_id", "classifier_data")
-    raw_id_fields = ("classifier_set", "criterion")
-    indexed_search = (("classifier_set_id", "id"), ("criterion_id", "id"))
+class AIClassifierAdmin(_LinksAdmin):
+    links = ("classifier_set", "criterion")
     search_help_text = "A classifier set id or a criterion id."
 
 
@@ -253,10 +255,8 @@ class AITrainingWorkflowAdmin(OraAdmin):
 
 
 @admin.register(AITrainingWorkflowTrainingExamples)
-class AITrainingWorkflowTrainingExamplesAdmin(OraAdmin):
-    list_display = ("id", "aitrainingworkflow_id", "trainingexample_id")
-    raw_id_fields = ("aitrainingworkflow", "trainingexample")
-    indexed_search = (("aitrainingworkflow_id", "id"), ("trainingexample_id", "id"))
+class AITrainingWorkflowTrainingExamplesAdmin(_LinksAdmin):
+    links = ("aitrainingworkflow", "trainingexample")
     search_help_text = "An AI training workflow id or a training example id."
 
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from edx_schema.models import (
     AIClassifier,
@@ -34,6 +34,7 @@ from edx_schema.models import (
     TrainingExampleOptionsSelected,
 )
 from edx_schema.testing import factories
+from tests.models.test_roles import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -73,16 +74,6 @@ FACTORIES = {
     CourseUserGroupUsers: factories.CourseUserGroupUsersFactory,
 }
 LINKED = [model for model in FACTORIES if any(f.is_relation for f in model._meta.concrete_fields)]
-
-
-def refused(create, **kwargs):
-    """Whether the database refuses the row ``create(**kwargs)`` inserts."""
-    try:
-        with transaction.atomic():
-            create(**kwargs)
-    except IntegrityError:
-        return True
-    return False
 
 
 def stored(table, column, pk):
