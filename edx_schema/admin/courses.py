@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,11 +14,24 @@ from django.utils.http import urlencode
 
 from ..admin_site import Area
 from ..errors import EdxSchemaError
-from ..models import CourseBlock, GradingPolicy, PersistentCourseGrade
+from ..models import (
+    CohortMembership,
+    CourseAccessRole,
+    CourseBlock,
+    CourseTeam,
+    CourseTeamMembership,
+    CourseUserGroup,
+    ForumRole,
+    ForumRoleUser,
+    GradingPolicy,
+    PersistentCourseGrade,
+)
 from ..services.outline import outline_possibles
 from ..services.recompute import CourseResult, recompute_course
+from ..services.research import course_access_roles
 from .base import LargeTableAdmin, may_view
 from .display import course_filter, formatted_json
+from .sections import Column, TableSection, link_to_learner, link_to_list, render_all
 
 
 def _report(request, result: CourseResult) -> None:
@@ -60,10 +74,11 @@ class GradingPolicyAdmin(LargeTableAdmin):
         return [path("<int:pk>/course/", view, name="edx_schema_course"), *super().get_urls()]
 
     def course_view(self, request, pk: int):
-        """The course's grading policy, graded subsections and grade distribution.
+        """The course's grading policy, graded subsections, grade distribution, staff by role,
+        and the sizes of its cohorts and teams (:data:`COURSE_TABLES`).
 
-        The subsections and the distribution each need the view permission of their table (course
-        blocks, course grades), as those tables' own lists do; a table the user may not view is
+        Each section needs the view permission of its tables (course blocks, course grades,
+        roles, cohorts, teams), as those tables' own lists do; a table the user may not view is
         not read, and the page says so in its place.
 
         POST recomputes the course's grades (for users who may change course grades).
@@ -99,6 +114,7 @@ class GradingPolicyAdmin(LargeTableAdmin):
             context["subsections"] = _graded_subsections(course_id)
         if allowed["distribution"]:
             context.update(_grade_distribution(course_id))
+        context["tables"] = render_all(COURSE_TABLES, request, self.admin_site, policy.course_id)
         return TemplateResponse(request, "admin/edx_schema/course.html", context)
 
 
@@ -135,6 +151,99 @@ def _grade_distribution(course_id: str) -> dict:
         + "?"
         + urlencode({"course_id": course_id}),
     }
+
+
+def _of_course(course_key, row) -> dict[str, str]:
+    """A section's "more" filter: the course's rows of the table's list (its course filter)."""
+    return {"course_id": str(course_key)}
+
+
+def _staff(course_key) -> QuerySet:
+    """The course's access roles and its org's, each with the username where auth_user has it
+    (staff need not be in the package's auth_user file: no join that would drop them)."""
+    usernames = get_user_model().objects.filter(pk=OuterRef("user_id")).values("username")
+    return (
+        course_access_roles(course_id=course_key)
+        .annotate(username=Subquery(usernames))
+        .order_by("role", "user_id", "course_id")
+    )
+
+
+def _sizes(model, course_key, *fields: str) -> QuerySet:
+    """The course's cohorts or teams (``model``), each with its member count."""
+    return (
+        model.objects.filter(course_id=course_key)
+        .values("id", *fields)
+        .annotate(members=Count("memberships"))
+    )
+
+
+#: The course page's table sections, after its grading sections.
+COURSE_TABLES = (
+    TableSection(
+        key="staff",
+        title="Staff by role",
+        what="course access roles",
+        models=(CourseAccessRole, get_user_model()),
+        columns=(
+            Column("Role", "role"),
+            Column("User id", "user_id", link=link_to_learner("user_id")),
+            Column("Username", "username", empty="(not in auth_user)"),
+            Column("Scope", "course_id", empty="the whole org"),
+        ),
+        rows=_staff,
+        more=_of_course,
+    ),
+    TableSection(
+        key="forum-staff",
+        title="Forum staff",
+        what="forum roles",
+        models=(ForumRole, ForumRoleUser),
+        columns=(
+            Column("Role", "name"),
+            Column("Members", "members", link=link_to_list(ForumRoleUser, "role__id__exact", "id")),
+        ),
+        # Every learner holds Student: the moderating roles are the staff's.
+        rows=lambda course_key: (
+            _sizes(ForumRole, course_key, "name").exclude(name="Student").order_by("name", "id")
+        ),
+        more=_of_course,
+        fields=("id",),
+    ),
+    TableSection(
+        key="cohort-sizes",
+        title="Cohorts",
+        what="cohorts",
+        models=(CourseUserGroup, CohortMembership),
+        columns=(
+            Column("Cohort", "name"),
+            Column(
+                "Members",
+                "members",
+                link=link_to_list(CohortMembership, "course_user_group__id__exact", "id"),
+            ),
+        ),
+        rows=lambda course_key: _sizes(CourseUserGroup, course_key, "name").order_by("name"),
+        more=_of_course,
+        fields=("id",),
+    ),
+    TableSection(
+        key="team-sizes",
+        title="Teams",
+        what="teams",
+        models=(CourseTeam, CourseTeamMembership),
+        columns=(
+            Column("Topic", "topic_id"),
+            Column("Team", "name"),
+            Column("Members", "members", link=link_to_list(CourseTeamMembership, "team__id__exact", "id")),
+        ),
+        rows=lambda course_key: _sizes(CourseTeam, course_key, "topic_id", "name").order_by(
+            "topic_id", "name"
+        ),
+        more=_of_course,
+        fields=("id",),
+    ),
+)
 
 
 @admin.register(CourseBlock)
