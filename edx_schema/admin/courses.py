@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -169,12 +171,34 @@ def _staff(course_key) -> QuerySet:
     )
 
 
-def _sizes(model, course_key, *fields: str) -> QuerySet:
-    """The course's cohorts or teams (``model``), each with its member count."""
-    return (
-        model.objects.filter(course_id=course_key)
-        .values("id", *fields)
-        .annotate(members=Count("memberships"))
+def _sizes(
+    *,
+    key: str,
+    title: str,
+    what: str,
+    model: type[Model],
+    members: type[Model],
+    lookup: str,
+    columns: tuple[Column, ...],
+    leave_out: Mapping[str, object] | None = None,
+) -> TableSection:
+    """A section of the course's groups (``model``: forum roles, cohorts, teams) in the order of
+    ``columns``, each with its member count (``members`` rows), linked to its members' list."""
+    names = tuple(column.field for column in columns)
+
+    def rows(course_key) -> QuerySet:
+        groups = model.objects.filter(course_id=course_key).exclude(**(leave_out or {}))
+        return groups.values("id", *names).annotate(members=Count("memberships")).order_by(*names, "id")
+
+    return TableSection(
+        key=key,
+        title=title,
+        what=what,
+        models=(model, members),
+        columns=(*columns, Column("Members", "members", link=link_to_list(members, lookup, "id"))),
+        rows=rows,
+        more=_of_course,
+        fields=("id",),
     )
 
 
@@ -194,54 +218,34 @@ COURSE_TABLES = (
         rows=_staff,
         more=_of_course,
     ),
-    TableSection(
+    # Every learner holds the Student forum role: the other roles are the staff's.
+    _sizes(
         key="forum-staff",
         title="Forum staff",
         what="forum roles",
-        models=(ForumRole, ForumRoleUser),
-        columns=(
-            Column("Role", "name"),
-            Column("Members", "members", link=link_to_list(ForumRoleUser, "role__id__exact", "id")),
-        ),
-        # Every learner holds Student: the moderating roles are the staff's.
-        rows=lambda course_key: (
-            _sizes(ForumRole, course_key, "name").exclude(name="Student").order_by("name", "id")
-        ),
-        more=_of_course,
-        fields=("id",),
+        model=ForumRole,
+        members=ForumRoleUser,
+        lookup="role__id__exact",
+        columns=(Column("Role", "name"),),
+        leave_out={"name": "Student"},
     ),
-    TableSection(
+    _sizes(
         key="cohort-sizes",
         title="Cohorts",
         what="cohorts",
-        models=(CourseUserGroup, CohortMembership),
-        columns=(
-            Column("Cohort", "name"),
-            Column(
-                "Members",
-                "members",
-                link=link_to_list(CohortMembership, "course_user_group__id__exact", "id"),
-            ),
-        ),
-        rows=lambda course_key: _sizes(CourseUserGroup, course_key, "name").order_by("name"),
-        more=_of_course,
-        fields=("id",),
+        model=CourseUserGroup,
+        members=CohortMembership,
+        lookup="course_user_group__id__exact",
+        columns=(Column("Cohort", "name"),),
     ),
-    TableSection(
+    _sizes(
         key="team-sizes",
         title="Teams",
         what="teams",
-        models=(CourseTeam, CourseTeamMembership),
-        columns=(
-            Column("Topic", "topic_id"),
-            Column("Team", "name"),
-            Column("Members", "members", link=link_to_list(CourseTeamMembership, "team__id__exact", "id")),
-        ),
-        rows=lambda course_key: _sizes(CourseTeam, course_key, "topic_id", "name").order_by(
-            "topic_id", "name"
-        ),
-        more=_of_course,
-        fields=("id",),
+        model=CourseTeam,
+        members=CourseTeamMembership,
+        lookup="team__id__exact",
+        columns=(Column("Topic", "topic_id"), Column("Team", "name")),
     ),
 )
 

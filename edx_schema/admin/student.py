@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -108,9 +108,25 @@ def _by_user_id(user: User, row: object) -> dict[str, int]:
     return {"user__id__exact": user.pk}
 
 
+def _users_rows(
+    *, key: str, title: str, what: str, models: tuple[type[Model], ...], columns: tuple[Column, ...]
+) -> TableSection:
+    """A section of the learner's rows of ``models[0]`` (by its ``user_id``), in column order."""
+    order = [column.field for column in columns]
+    return TableSection(
+        key=key,
+        title=title,
+        what=what,
+        models=models,
+        columns=columns,
+        rows=lambda user: models[0].objects.filter(user_id=user.pk).order_by(*order),
+        more=_by_user_id,
+    )
+
+
 #: The learner page's table sections, in page order: each one query of the learner's rows.
 LEARNER_TABLES = (
-    TableSection(
+    _users_rows(
         key="course-roles",
         title="Course roles",
         what="course access roles",
@@ -120,32 +136,22 @@ LEARNER_TABLES = (
             Column("Org", "org"),
             Column("Role", "role"),
         ),
-        rows=lambda user: CourseAccessRole.objects.filter(user_id=user.pk).order_by(
-            "course_id", "role", "org"
-        ),
-        more=_by_user_id,
     ),
-    TableSection(
+    _users_rows(
         key="forum-roles",
         title="Forum roles",
         what="forum roles",
         models=(ForumRoleUser, ForumRole),
         columns=(Column("Course", "role__course_id"), Column("Role", "role__name")),
-        rows=lambda user: ForumRoleUser.objects.filter(user_id=user.pk).order_by(
-            "role__course_id", "role__name"
-        ),
-        more=_by_user_id,
     ),
-    TableSection(
+    _users_rows(
         key="cohorts",
         title="Cohorts",
         what="cohorts",
         models=(CohortMembership, CourseUserGroup),
         columns=(Column("Course", "course_id"), Column("Cohort", "course_user_group__name")),
-        rows=lambda user: CohortMembership.objects.filter(user_id=user.pk).order_by("course_id"),
-        more=_by_user_id,
     ),
-    TableSection(
+    _users_rows(
         key="teams",
         title="Teams",
         what="teams",
@@ -156,10 +162,6 @@ LEARNER_TABLES = (
             Column("Team", "team__name"),
             Column("Joined", "date_joined"),
         ),
-        rows=lambda user: CourseTeamMembership.objects.filter(user_id=user.pk).order_by(
-            "team__course_id", "team__topic_id", "team__name"
-        ),
-        more=_by_user_id,
     ),
     TableSection(
         key="credit",
