@@ -27,9 +27,16 @@ from .services.overrides import (
     override_subsection_grade,
 )
 from .services.recompute import CourseResult, recompute_course
+from .services.research import (
+    STAFF_FORUM_ROLES,
+    is_retired,
+    learners_without_staff,
+    retired_learners,
+)
 from .visible_blocks import blocks_hash, blocks_json
 
 __all__ = [
+    "STAFF_FORUM_ROLES",
     "ConfigurationError",
     "Correction",
     "CourseGrade",
@@ -54,7 +61,10 @@ __all__ = [
     "delete_subsection_override",
     "grading_policy_hash",
     "import_packages",
+    "is_retired",
+    "learners_without_staff",
     "merge_policy",
     "override_subsection_grade",
     "recompute_course",
+    "retired_learners",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,11 +16,24 @@ from django.utils.http import urlencode
 
 from ..admin_site import Area
 from ..errors import EdxSchemaError
-from ..models import CourseBlock, GradingPolicy, PersistentCourseGrade
+from ..models import (
+    CohortMembership,
+    CourseAccessRole,
+    CourseBlock,
+    CourseTeam,
+    CourseTeamMembership,
+    CourseUserGroup,
+    ForumRole,
+    ForumRoleUser,
+    GradingPolicy,
+    PersistentCourseGrade,
+)
 from ..services.outline import outline_possibles
 from ..services.recompute import CourseResult, recompute_course
+from ..services.research import course_access_roles
 from .base import LargeTableAdmin, may_view
 from .display import course_filter, formatted_json
+from .sections import Column, TableSection, link_to_learner, link_to_list, render_all
 
 
 def _report(request, result: CourseResult) -> None:
@@ -60,10 +76,11 @@ class GradingPolicyAdmin(LargeTableAdmin):
         return [path("<int:pk>/course/", view, name="edx_schema_course"), *super().get_urls()]
 
     def course_view(self, request, pk: int):
-        """The course's grading policy, graded subsections and grade distribution.
+        """The course's grading policy, graded subsections, grade distribution, staff by role,
+        and the sizes of its cohorts and teams (:data:`COURSE_TABLES`).
 
-        The subsections and the distribution each need the view permission of their table (course
-        blocks, course grades), as those tables' own lists do; a table the user may not view is
+        Each section needs the view permission of its tables (course blocks, course grades,
+        roles, cohorts, teams), as those tables' own lists do; a table the user may not view is
         not read, and the page says so in its place.
 
         POST recomputes the course's grades (for users who may change course grades).
@@ -99,6 +116,7 @@ class GradingPolicyAdmin(LargeTableAdmin):
             context["subsections"] = _graded_subsections(course_id)
         if allowed["distribution"]:
             context.update(_grade_distribution(course_id))
+        context["tables"] = render_all(COURSE_TABLES, request, self.admin_site, policy.course_id)
         return TemplateResponse(request, "admin/edx_schema/course.html", context)
 
 
@@ -135,6 +153,101 @@ def _grade_distribution(course_id: str) -> dict:
         + "?"
         + urlencode({"course_id": course_id}),
     }
+
+
+def _of_course(course_key, row) -> dict[str, str]:
+    """A section's "more" filter: the course's rows of the table's list (its course filter)."""
+    return {"course_id": str(course_key)}
+
+
+def _staff(course_key) -> QuerySet:
+    """The course's access roles and its org's, each with the username where auth_user has it
+    (staff need not be in the package's auth_user file: no join that would drop them)."""
+    usernames = get_user_model().objects.filter(pk=OuterRef("user_id")).values("username")
+    return (
+        course_access_roles(course_id=course_key)
+        .annotate(username=Subquery(usernames))
+        .order_by("role", "user_id", "course_id")
+    )
+
+
+def _sizes(
+    *,
+    key: str,
+    title: str,
+    what: str,
+    model: type[Model],
+    members: type[Model],
+    lookup: str,
+    columns: tuple[Column, ...],
+    leave_out: Mapping[str, object] | None = None,
+) -> TableSection:
+    """A section of the course's groups (``model``: forum roles, cohorts, teams) in the order of
+    ``columns``, each with its member count (``members`` rows), linked to its members' list."""
+    names = tuple(column.field for column in columns)
+
+    def rows(course_key) -> QuerySet:
+        groups = model.objects.filter(course_id=course_key).exclude(**(leave_out or {}))
+        return groups.values("id", *names).annotate(members=Count("memberships")).order_by(*names, "id")
+
+    return TableSection(
+        key=key,
+        title=title,
+        what=what,
+        models=(model, members),
+        columns=(*columns, Column("Members", "members", link=link_to_list(members, lookup, "id"))),
+        rows=rows,
+        more=_of_course,
+        fields=("id",),
+    )
+
+
+#: The course page's table sections, after its grading sections.
+COURSE_TABLES = (
+    TableSection(
+        key="staff",
+        title="Staff by role",
+        what="course access roles",
+        models=(CourseAccessRole, get_user_model()),
+        columns=(
+            Column("Role", "role"),
+            Column("User id", "user_id", link=link_to_learner("user_id")),
+            Column("Username", "username", empty="(not in auth_user)"),
+            Column("Scope", "course_id", empty="the whole org"),
+        ),
+        rows=_staff,
+        more=_of_course,
+    ),
+    # Every learner holds the Student forum role: the other roles are the staff's.
+    _sizes(
+        key="forum-staff",
+        title="Forum staff",
+        what="forum roles",
+        model=ForumRole,
+        members=ForumRoleUser,
+        lookup="role__id__exact",
+        columns=(Column("Role", "name"),),
+        leave_out={"name": "Student"},
+    ),
+    _sizes(
+        key="cohort-sizes",
+        title="Cohorts",
+        what="cohorts",
+        model=CourseUserGroup,
+        members=CohortMembership,
+        lookup="course_user_group__id__exact",
+        columns=(Column("Cohort", "name"),),
+    ),
+    _sizes(
+        key="team-sizes",
+        title="Teams",
+        what="teams",
+        model=CourseTeam,
+        members=CourseTeamMembership,
+        lookup="team__id__exact",
+        columns=(Column("Topic", "topic_id"), Column("Team", "name")),
+    ),
+)
 
 
 @admin.register(CourseBlock)

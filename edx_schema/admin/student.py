@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Model
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,8 +15,18 @@ from django.utils.http import urlencode
 from ..admin_site import Area
 from ..models import (
     AnonymousUserId,
+    CohortMembership,
+    CourseAccessRole,
     CourseEnrollment,
+    CourseTeam,
+    CourseTeamMembership,
+    CourseUserGroup,
+    CreditCourse,
+    CreditEligibility,
+    ForumRole,
+    ForumRoleUser,
     GeneratedCertificate,
+    LanguageProficiency,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
     PersistentSubsectionGradeOverride,
@@ -27,6 +37,7 @@ from ..models import (
 )
 from .base import LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column, learner_link
+from .sections import Column, TableSection, render_all
 
 admin.site.unregister(User)
 
@@ -51,14 +62,16 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
         return [path("<int:user_id>/learner/", view, name="edx_schema_learner"), *super().get_urls()]
 
     def learner_view(self, request, user_id: int):
-        """One learner's profile, enrollments, certificates, grades and overrides, on one page.
+        """One learner's profile, enrollments, certificates, grades and overrides, roles, cohorts,
+        teams, credit eligibility and languages, on one page.
 
         Each section needs the view permission of its table, as that table's own list does: a
         staff member who may only view users sees the account, and for each other section a
         note that they may not view it. A table they may not view is not even read.
 
-        A fixed number of queries whatever the learner's data: each table is read once, and
-        the subsection grades with their overrides in one join.
+        A fixed number of queries whatever the learner's data: each table is read once (a
+        :data:`LEARNER_TABLES` section: its first rows, linking to the rest), and the subsection
+        grades with their overrides in one join.
         """
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -73,6 +86,7 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
             "allowed": allowed,
             "opts": self.model._meta,
             **_learner_sections(request, self.admin_site, user, allowed),
+            "tables": render_all(LEARNER_TABLES, request, self.admin_site, user),
         }
         return TemplateResponse(request, "admin/edx_schema/learner.html", context)
 
@@ -87,6 +101,93 @@ LEARNER_SECTIONS = {
     "overrides": PersistentSubsectionGradeOverride,
     "modules": StudentModule,
 }
+
+
+def _by_user_id(user: User, row: object) -> dict[str, int]:
+    """A section's "more" filter: the learner's rows of the table's list, by user id."""
+    return {"user__id__exact": user.pk}
+
+
+def _users_rows(
+    *, key: str, title: str, what: str, models: tuple[type[Model], ...], columns: tuple[Column, ...]
+) -> TableSection:
+    """A section of the learner's rows of ``models[0]`` (by its ``user_id``), in column order."""
+    order = [column.field for column in columns]
+    return TableSection(
+        key=key,
+        title=title,
+        what=what,
+        models=models,
+        columns=columns,
+        rows=lambda user: models[0].objects.filter(user_id=user.pk).order_by(*order),
+        more=_by_user_id,
+    )
+
+
+#: The learner page's table sections, in page order: each one query of the learner's rows.
+LEARNER_TABLES = (
+    _users_rows(
+        key="course-roles",
+        title="Course roles",
+        what="course access roles",
+        models=(CourseAccessRole,),
+        columns=(
+            Column("Course", "course_id", empty="(the whole org)"),
+            Column("Org", "org"),
+            Column("Role", "role"),
+        ),
+    ),
+    _users_rows(
+        key="forum-roles",
+        title="Forum roles",
+        what="forum roles",
+        models=(ForumRoleUser, ForumRole),
+        columns=(Column("Course", "role__course_id"), Column("Role", "role__name")),
+    ),
+    _users_rows(
+        key="cohorts",
+        title="Cohorts",
+        what="cohorts",
+        models=(CohortMembership, CourseUserGroup),
+        columns=(Column("Course", "course_id"), Column("Cohort", "course_user_group__name")),
+    ),
+    _users_rows(
+        key="teams",
+        title="Teams",
+        what="teams",
+        models=(CourseTeamMembership, CourseTeam),
+        columns=(
+            Column("Course", "team__course_id"),
+            Column("Topic", "team__topic_id"),
+            Column("Team", "team__name"),
+            Column("Joined", "date_joined"),
+        ),
+    ),
+    TableSection(
+        key="credit",
+        title="Credit eligibility",
+        what="credit eligibility",
+        models=(CreditEligibility, CreditCourse),
+        # By username, as the LMS keys it: a renamed or retired learner's rows keep the old one.
+        columns=(
+            Column("Course", "course__course_key"),
+            Column("Eligible since", "created"),
+            Column("Deadline", "deadline"),
+        ),
+        rows=lambda user: CreditEligibility.objects.filter(username=user.username).order_by("deadline"),
+        more=lambda user, row: {"username__exact": user.username},
+    ),
+    TableSection(
+        key="languages",
+        title="Language proficiencies",
+        what="language proficiencies",
+        models=(LanguageProficiency,),
+        columns=(Column("Language", "code"),),
+        rows=lambda user: LanguageProficiency.objects.filter(user_profile__user_id=user.pk).order_by("code"),
+        more=lambda user, row: {"user_profile__id__exact": row["user_profile_id"]},
+        fields=("user_profile_id",),
+    ),
+)
 
 
 def _learner_sections(request, site: admin.AdminSite, user: User, allowed: dict[str, bool]) -> dict:

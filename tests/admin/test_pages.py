@@ -119,7 +119,7 @@ def test_an_override_needs_a_reason_and_its_history_says_who_when_what_and_why(s
 def test_the_learner_page_shows_everything_in_a_fixed_number_of_queries(
     sample, admin_client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         page = admin_client.get(reverse("admin:edx_schema_learner", args=[11]))
     text = page.content.decode()
     assert page.status_code == 200
@@ -130,6 +130,12 @@ def test_the_learner_page_shows_everything_in_a_fixed_number_of_queries(
         "Course grades",
         "Subsection grades",
         "Courseware state",
+        "Course roles",
+        "Forum roles",
+        "Cohorts",
+        "Teams",
+        "Credit eligibility",
+        "Language proficiencies",
     ):
         assert section in text
     assert "hiro_11" in text

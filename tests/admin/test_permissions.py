@@ -181,6 +181,15 @@ def test_the_course_page_with_every_view_permission_shows_every_section(sample, 
         "edx_schema.view_gradingpolicy",
         "edx_schema.view_courseblock",
         "edx_schema.view_persistentcoursegrade",
+        # Staff by role, cohort and team sizes (tests/admin/test_sections.py).
+        "auth.view_user",
+        "edx_schema.view_courseaccessrole",
+        "edx_schema.view_forumrole",
+        "edx_schema.view_forumroleuser",
+        "edx_schema.view_courseusergroup",
+        "edx_schema.view_cohortmembership",
+        "edx_schema.view_courseteam",
+        "edx_schema.view_courseteammembership",
     )
     text = course_page(client)
     assert "block@hw1" in text

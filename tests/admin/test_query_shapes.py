@@ -16,19 +16,39 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from edx_schema.models import (
+    CohortMembership,
+    CourseAccessRole,
     CourseEnrollment,
+    CourseTeamMembership,
+    CreditEligibility,
+    ForumRoleUser,
     GradingPolicy,
+    LanguageProficiency,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
     StudentModule,
 )
 from tests.admin.conftest import COURSE
+from tests.admin.section_rows import LEARNER, with_course_rows, with_learner_rows, with_more_learner_rows
 
 pytestmark = pytest.mark.django_db
 
 BIG = {
     model._meta.db_table: model
-    for model in (StudentModule, PersistentCourseGrade, PersistentSubsectionGrade, CourseEnrollment, User)
+    for model in (
+        StudentModule,
+        PersistentCourseGrade,
+        PersistentSubsectionGrade,
+        CourseEnrollment,
+        User,
+        # What the learner and course pages' table sections read (edx_schema.admin.sections).
+        CourseAccessRole,
+        ForumRoleUser,
+        CohortMembership,
+        CourseTeamMembership,
+        CreditEligibility,
+        LanguageProficiency,
+    )
 }
 SUBSECTION = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@hw1"
 PAGES = [
@@ -150,3 +170,59 @@ def test_the_learner_and_course_pages_run_only_bounded_indexed_queries(sample, a
         # tables it prefers reading the table to using the index.
         found = {q["sql"]: check(q["sql"], mysql_plans=False) for q in queries.captured_queries}
         assert {sql: problems for sql, problems in found.items() if problems} == {}
+
+
+def test_the_pages_run_the_same_bounded_queries_however_many_rows_their_sections_have(
+    sample, admin_client, monkeypatch
+):
+    """A learner or a course with no roles, cohorts or teams, with some, and with more than a
+    section shows: the same number of queries each time, each reading at most the rows shown
+    plus one (to know there are more)."""
+    monkeypatch.setattr("edx_schema.admin.sections.ROWS_SHOWN", 1)
+    policy = GradingPolicy.objects.get(course_id=COURSE)
+    pages = (
+        reverse("admin:edx_schema_learner", args=[LEARNER]),
+        reverse("admin:edx_schema_course", args=[policy.pk]),
+    )
+
+    def queries_of_pages():
+        found = []
+        for path in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert admin_client.get(path).status_code == 200
+            found.append([q["sql"] for q in queries.captured_queries])
+        return found
+
+    empty = queries_of_pages()
+    hiro = with_learner_rows()
+    with_course_rows()
+    some = queries_of_pages()
+    with_more_learner_rows(hiro)
+    more = queries_of_pages()
+    assert [len(page) for page in empty] == [len(page) for page in some] == [len(page) for page in more]
+    # One query a section: the rows shown plus one, from the table the section lists (its
+    # outer FROM: a subquery's table has an alias, U0).
+    sections = [
+        re.search(r'FROM [`"](\w+)[`"](?! U\d)', sql)[1]
+        for page in more
+        for sql in page
+        if sql.endswith("LIMIT 2")
+    ]
+    assert sorted(sections) == sorted(SECTION_TABLES)
+    found = {sql: check(sql, mysql_plans=False) for page in more for sql in page}
+    assert {sql: problems for sql, problems in found.items() if problems} == {}
+
+
+#: The table each section of the learner page, then of the course page, lists.
+SECTION_TABLES = [
+    "student_courseaccessrole",
+    "django_comment_client_role_users",
+    "course_groups_cohortmembership",
+    "teams_courseteammembership",
+    "credit_crediteligibility",
+    "student_languageproficiency",
+    "student_courseaccessrole",
+    "django_comment_client_role",
+    "course_groups_courseusergroup",
+    "teams_courseteam",
+]

@@ -119,3 +119,22 @@ def test_the_learner_page_and_the_course_page(site, page, screenshot):
     page.wait_for_selector(".messagelist")
     assert "20 learners" in page.locator(".messagelist").inner_text()
     screenshot("course")
+
+
+def test_the_roles_cohorts_and_teams_sections_and_their_links(site, page, screenshot):
+    from tests.admin.section_rows import with_course_rows, with_learner_rows
+
+    with_learner_rows()
+    with_course_rows()
+    log_in(page, site)
+    page.goto(site + reverse("admin:edx_schema_learner", args=[11]))
+    assert "Team Rocket" in page.locator("#teams").inner_text()
+    assert "pt-br" in page.locator("#languages").inner_text()
+    screenshot("learner-sections")
+    policy = GradingPolicy.objects.get(course_id=COURSE)
+    page.goto(site + reverse("admin:edx_schema_course", args=[policy.pk]))
+    assert "the whole org" in page.locator("#staff").inner_text()
+    screenshot("course-sections")
+    page.locator("#cohort-sizes tr", has_text="Night owls").locator("a").click()
+    page.wait_for_selector("#result_list")
+    assert page.locator("#result_list tbody tr").count() == 7
