@@ -22,13 +22,10 @@ from ..outcomes import Status
 from ..package.names import member_table
 from ..package.source import HashingReader, Member, Package, member_label, open_member
 from .documents import DOCUMENT_MEMBERS, load_document
-from .joined import JOINED, load_joined
 from .rejects import RejectsFile
 from .results import ImportOptions, MemberResult, Progress
 from .rows import FileFailed, LoadCounts, LoadOptions
-from .snapshot import check_snapshot, needs_snapshot
-from .table_members import load_member
-from .tables import table_spec
+from .table_members import load_table_member
 
 #: How often a member is tried when InnoDB picks its transaction as a deadlock victim.
 LOCK_ATTEMPTS = 3
@@ -141,28 +138,15 @@ class MemberImport:
             max_errors=self.options.max_errors,
             on_progress=self.on_progress,
         )
-        joined = JOINED.get(self.member.name.table or "")
-        if joined is not None:
-            return load_joined(
-                open_stream=self.open_stream,
-                member=joined,
-                label=self.label,
-                options=options,
-                course_id=self.course,
-            )
-        spec = table_spec(self.result.table)
-        counts = load_member(
-            open_stream=self.open_stream, spec=spec, label=self.label, options=options, size=self.member.size
+        return load_table_member(
+            token=self.member.name.table or "",
+            open_stream=self.open_stream,
+            label=self.label,
+            options=options,
+            size=self.member.size,
+            course_id=self.course,
+            read_again=self.read_again,
         )
-        if needs_snapshot(spec):
-            check_snapshot(
-                open_stream=self.read_again,
-                spec=spec,
-                label=self.label,
-                course_id=counts.course_id or self.course,
-                counts=counts,
-            )
-        return counts
 
     def _record_failure(self) -> None:
         """The member's rows are rolled back, but the log says why (its rejects say what was wrong)."""

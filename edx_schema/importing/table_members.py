@@ -15,10 +15,51 @@ from typing import BinaryIO
 
 from django.db import connection
 
+from ..package.names import member_table
 from ..package.tsv import TsvReader
 from .backends import backend
+from .joined import JOINED, load_joined
 from .rows import LoadAgain, LoadCounts, LoadOptions, RowPlan, RowStream, TableLoad
-from .tables import TableSpec
+from .snapshot import check_snapshot, needs_snapshot
+from .tables import TableSpec, table_spec
+
+Opener = Callable[[], AbstractContextManager[BinaryIO]]
+
+
+def load_table_member(
+    *,
+    token: str,
+    open_stream: Opener,
+    label: str,
+    options: LoadOptions,
+    size: int = 0,
+    course_id: str | None = None,
+    read_again: Opener | None = None,
+) -> LoadCounts:
+    """Load a member of ``LOADED_TABLES`` (by its table token) inside the caller's transaction.
+
+    A join member goes through its natural keys (``joined.py``); a table member is loaded,
+    then, if its table needs it, checked once more (``snapshot.py``: the course's rows the file
+    no longer has, repeated ids, dangling links). ``course_id`` is the member's course when its
+    file may not say (a header-only file); ``read_again`` opens the member for that second pass
+    (by default ``open_stream``).
+    """
+    joined = JOINED.get(token)
+    if joined is not None:
+        return load_joined(
+            open_stream=open_stream, member=joined, label=label, options=options, course_id=course_id
+        )
+    spec = table_spec(member_table(token))
+    counts = load_member(open_stream=open_stream, spec=spec, label=label, options=options, size=size)
+    if needs_snapshot(spec):
+        check_snapshot(
+            open_stream=read_again or open_stream,
+            spec=spec,
+            label=label,
+            course_id=counts.course_id or course_id,
+            counts=counts,
+        )
+    return counts
 
 
 def load_member(
