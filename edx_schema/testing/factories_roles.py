@@ -8,6 +8,7 @@ the same row twice returns the existing one.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import factory
 from factory.django import DjangoModelFactory
@@ -23,7 +24,7 @@ from ..models import (
     VerificationCheckpoint,
     VerificationStatus,
 )
-from .factories import COURSE_KEY, UserFactory, _CourseFactory
+from .factories import COURSE_KEY, UserFactory, _course_key, _CourseFactory
 
 __all__ = [
     "CohortFactory",
@@ -42,7 +43,10 @@ _REVERIFIED = datetime(2016, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class CourseAccessRoleFactory(_CourseFactory):
-    """A ``staff`` role in the default course, its ``org`` taken from the course key."""
+    """A ``staff`` role in the default course, its ``org`` taken from the course key.
+
+    ``course_id=""`` with an ``org`` makes an org-wide role, as the LMS stores it.
+    """
 
     class Meta:
         model = CourseAccessRole
@@ -50,8 +54,21 @@ class CourseAccessRoleFactory(_CourseFactory):
 
     user = factory.SubFactory(UserFactory)
     course_id = COURSE_KEY
-    org = factory.LazyAttribute(lambda role: role.course_id.org)
+    org = factory.LazyAttribute(lambda role: _course_key(role.course_id).org if role.course_id else "")
     role = "staff"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        if not kwargs["course_id"]:  # org-wide: no course
+            kwargs["course_id"] = ""
+            return kwargs
+        return super()._adjust_kwargs(**kwargs)
+
+    @classmethod
+    def _create(cls, model_class: type[CourseAccessRole], *args: Any, **kwargs: Any) -> CourseAccessRole:
+        if not kwargs["course_id"]:  # '' is no key to look the row up by: always a new row
+            return model_class.objects.create(*args, **kwargs)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class RoleFactory(_CourseFactory):

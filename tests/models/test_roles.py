@@ -161,3 +161,15 @@ def test_factories_make_consistent_rows_and_get_or_create_on_the_natural_key():
     assert CreditEligibilityFactory(username=eligibility.username) == eligibility
     status = VerificationStatusFactory(checkpoint=VerificationCheckpointFactory(course_id=COURSE))
     assert status.checkpoint.checkpoint_location.startswith("block-v1:MITx+6.002x+1T2016+type@")
+
+
+def test_the_role_factory_takes_a_course_key_string_or_makes_an_org_wide_role():
+    from edx_schema.testing.factories import CourseAccessRoleFactory
+
+    in_course = CourseAccessRoleFactory(course_id="course-v1:MITx+6.002x+2T2024")
+    assert (in_course.org, str(in_course.course_id)) == ("MITx", "course-v1:MITx+6.002x+2T2024")
+    org_wide = CourseAccessRoleFactory(course_id="", org="MITx", role="data_researcher")
+    stored = CourseAccessRole.objects.filter(pk=org_wide.pk).values_list("org", "course_id", "role").get()
+    assert stored[0] == "MITx"
+    assert not stored[1]  # '' in the table; the key field reads it back as None
+    assert stored[2] == "data_researcher"

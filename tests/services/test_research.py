@@ -35,11 +35,7 @@ def learner(username: str, *, course: str = COURSE, **fields) -> User:
 
 
 def access_role(user, *, course: str, role: str, org: str = "MITx") -> CourseAccessRole:
-    """A course-access role; ``course=""`` for an org-wide one.
-
-    (CourseAccessRoleFactory needs a CourseKey to take the org from, and cannot make an org-wide
-    row: its course_id is parsed as a key.)
-    """
+    """A course-access role; ``course=""`` for an org-wide one; ``user`` a user or a bare id."""
     return CourseAccessRole.objects.create(
         user_id=getattr(user, "pk", user), org=org, course_id=course, role=role
     )
