@@ -60,7 +60,8 @@ class TableSection:
     columns' fields and ``fields`` of the first :data:`ROWS_SHOWN` + 1 of them. Past
     :data:`ROWS_SHOWN` it links to ``models[0]``'s list filtered by ``more(subject, first_row)``.
     ``key`` is the table's HTML id, ``what`` names the rows in the note shown to a staff member
-    who may not view one of ``models``.
+    who may not view one of ``models``. ``compute(subject, limit)``, if given, gives the rows
+    instead of ``rows``: a service's join that one queryset cannot express.
     """
 
     key: str
@@ -68,16 +69,23 @@ class TableSection:
     what: str
     models: tuple[type[Model], ...]
     columns: tuple[Column, ...]
-    rows: Callable[[Any], QuerySet]
+    rows: Callable[[Any], QuerySet] | None
     more: Callable[[Any, Row], Mapping[str, object]]
     fields: tuple[str, ...] = ()
+    compute: Callable[[Any, int], list[Row]] | None = None
+
+    def fetch(self, subject: Any) -> list[Row]:
+        """The first :data:`ROWS_SHOWN` + 1 rows of ``subject``."""
+        if self.compute is not None:
+            return self.compute(subject, ROWS_SHOWN + 1)
+        fields = list(dict.fromkeys([*(column.field for column in self.columns), *self.fields]))
+        return list(self.rows(subject).values(*fields)[: ROWS_SHOWN + 1])
 
     def render(self, request: HttpRequest, site: admin.AdminSite, subject: Any) -> dict[str, Any]:
         """The section's context for the template: nothing read unless the user may view it all."""
         if not all(may_view(request, site, model) for model in self.models):
             return {"section": self, "allowed": False}
-        fields = list(dict.fromkeys([*(column.field for column in self.columns), *self.fields]))
-        found = list(self.rows(subject).values(*fields)[: ROWS_SHOWN + 1])
+        found = self.fetch(subject)
         more_url = None
         if len(found) > ROWS_SHOWN:
             more_url = changelist_url(self.models[0], **self.more(subject, found[0]))

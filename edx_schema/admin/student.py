@@ -15,6 +15,8 @@ from django.utils.http import urlencode
 from ..admin_site import Area
 from ..models import (
     AnonymousUserId,
+    Assessment,
+    AssessmentPart,
     CohortMembership,
     CourseAccessRole,
     CourseEnrollment,
@@ -30,11 +32,15 @@ from ..models import (
     PersistentCourseGrade,
     PersistentSubsectionGrade,
     PersistentSubsectionGradeOverride,
+    Score,
+    StudentItem,
     StudentModule,
+    Submission,
     UserCourseTag,
     UserIdMap,
     UserProfile,
 )
+from ..services.ora import learner_ora_submissions
 from .base import LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column, learner_link
 from .sections import Column, TableSection, render_all
@@ -124,6 +130,20 @@ def _users_rows(
     )
 
 
+def _ora_rows(user: User, limit: int) -> list[dict]:
+    """The learner's ORA submissions as section rows: the score, and each assessment in a line."""
+    rows = []
+    for s in learner_ora_submissions(user_id=user.pk, limit=limit):
+        score = None if s.points_earned is None else f"{s.points_earned} / {s.points_possible:g}"
+        assessed = "; ".join(
+            f"{a.score_type} {'-' if a.points is None else a.points} pts by {a.scorer_id}, "
+            f"{a.scored_at:%Y-%m-%d %H:%M}"
+            for a in s.assessments
+        )
+        rows.append({**vars(s), "score": score, "assessed": assessed or None})
+    return rows
+
+
 #: The learner page's table sections, in page order: each one query of the learner's rows.
 LEARNER_TABLES = (
     _users_rows(
@@ -176,6 +196,23 @@ LEARNER_TABLES = (
         ),
         rows=lambda user: CreditEligibility.objects.filter(username=user.username).order_by("deadline"),
         more=lambda user, row: {"username__exact": user.username},
+    ),
+    TableSection(
+        key="ora",
+        title="ORA submissions",
+        what="ORA submissions and their assessments",
+        models=(Submission, StudentItem, AnonymousUserId, Score, Assessment, AssessmentPart),
+        columns=(
+            Column("Course", "course_id"),
+            Column("Problem", "item_id"),
+            Column("Attempt", "attempt_number"),
+            Column("Submitted", "submitted_at"),
+            Column("Score", "score", empty="(not scored)"),
+            Column("Assessments (type, points, assessor)", "assessed", empty="(none)"),
+        ),
+        rows=None,
+        compute=_ora_rows,
+        more=lambda user, row: {"student_item__student_id": row["student_id"]},
     ),
     TableSection(
         key="languages",
