@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import tarfile
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -261,3 +262,15 @@ def test_a_one_learner_package_has_a_forum_thread_and_comment_by_that_learner(tm
         assert [post["_type"] for post in posts] == ["CommentThread", "Comment"]
         assert {post["author_id"] for post in posts} == {"10"}
     assert built.rows["auth_user"] == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("submissions_submission", "uuid"), ("workflow_assessmentworkflow", "uuid")]
+)
+def test_the_uuids_are_real_version_4_uuids(built, table, column):
+    """As uuid.uuid4() makes them in the LMS (MariaDB's uuid type refuses versions 8 and above)."""
+    with open_package(built.path) as package:
+        values = [row[column] for row in table_rows(package, table)]
+    assert values
+    assert {uuid.UUID(v).version for v in values} == {4}
+    assert all(uuid.UUID(v).variant == uuid.RFC_4122 for v in values)

@@ -58,7 +58,7 @@ from .rows import (
     TrainingExampleOptionRow,
     TrainingExampleRow,
 )
-from .spec import CourseRun, Learner, anonymous_id, later, md5_hex
+from .spec import CourseRun, Learner, anonymous_id, later, uuid4_hex
 
 
 class Option(NamedTuple):
@@ -510,7 +510,7 @@ def workflow_assessmentworkflow(run: CourseRun, essays: Sequence[Essay]) -> Tabl
             status="done" if _finished(e) else "peer",
             status_changed=changed,
             submission_uuid=e.uuid,
-            uuid=md5_hex(f"w{e.author.id}{key}"),
+            uuid=uuid4_hex(f"w{e.author.id}{key}"),
             course_id=key,
             item_id=item,
         )

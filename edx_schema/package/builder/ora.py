@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .output import Table
 from .rows import ScoreRow, StudentItemRow, SubmissionRow
-from .spec import CourseRun, Learner, anonymous_id, md5_hex, timestamp
+from .spec import CourseRun, Learner, anonymous_id, timestamp, uuid4_hex
 
 #: The essay's points possible: its rubric's (see assessments).
 POINTS_POSSIBLE = 3
@@ -28,7 +28,7 @@ def essay_key(run: CourseRun) -> str:
 
 def submission_uuid(run: CourseRun, learner: Learner) -> str:
     """The essayist's submission's uuid as submissions_submission stores it: 32 hex digits."""
-    return md5_hex(f"s{learner.id}{run.course.key}")
+    return uuid4_hex(f"s{learner.id}{run.course.key}")
 
 
 def submitted_at(run: CourseRun, learner: Learner) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -178,8 +179,16 @@ def later(when: str, *, hours: int = 0, seconds: int = 0) -> str:
 
 
 def md5_hex(text: str) -> str:
-    """The hex MD5 of ``text``: the stand-in for the LMS's hashed ids and UUIDs."""
+    """The hex MD5 of ``text``: the stand-in for the LMS's hashed ids."""
     return hashlib.md5(text.encode()).hexdigest()
+
+
+def uuid4_hex(text: str) -> str:
+    """A version-4 UUID made from ``text`` (32 hex digits), as ``uuid.uuid4()`` would give the LMS.
+
+    A real UUID's version and variant: MariaDB's uuid type refuses versions 8 and above.
+    """
+    return uuid.UUID(bytes=hashlib.md5(text.encode()).digest(), version=4).hex
 
 
 def anonymous_id(user_id: int, course_key: str) -> str:
