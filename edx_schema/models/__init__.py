@@ -21,7 +21,7 @@ from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
 from .submissions import Score, StudentItem, Submission
 from .teams import CourseTeam, CourseTeamMembership
-from .user_api import UserCourseTag
+from .user_api import EmailOptIn, UserCourseTag
 from .verify_student import VerificationCheckpoint, VerificationStatus
 from .wiki import Article, ArticleRevision
 
@@ -42,6 +42,7 @@ __all__ = [
     "CourseUserGroup",
     "CreditCourse",
     "CreditEligibility",
+    "EmailOptIn",
     "ForumPost",
     "ForumRole",
     "ForumRoleUser",
