@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from edx_schema.errors import EdxSchemaError
 from edx_schema.importing import ImportOptions, ImportSummary, import_packages
 from edx_schema.importing.backends import backend
+from edx_schema.importing.email_opt_in import ORG_MEMBERS
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.outcomes import Status
@@ -19,6 +20,12 @@ from edx_schema.package.source import Decryption
 
 #: The statuses of members that were (or would have been) loaded: one line each in the report.
 _LOAD_STATUSES = (Status.LOADED, Status.WOULD_LOAD, Status.FAILED, Status.EMPTY)
+#: What --tables takes: the loaded tables, and the org-level members' tables or member names.
+_TABLE_NAMES = {
+    **{table: table for table in LOADED_TABLES},
+    **{t: t for t in ORG_MEMBERS.values()},
+    **ORG_MEMBERS,
+}
 
 PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
 
@@ -72,7 +79,7 @@ class Command(EdxSchemaCommand):
             help="Only this course (repeatable), e.g. course-v1:MITx+6.002x+2T2024 or MITx/6.002x/2012_Fall.",
         )
         parser.add_argument(
-            "--tables", help=f"Only these tables, comma-separated, from: {', '.join(LOADED_TABLES)}."
+            "--tables", help=f"Only these tables, comma-separated, from: {', '.join(_TABLE_NAMES)}."
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and validate only; report what would change."
@@ -155,12 +162,12 @@ class Command(EdxSchemaCommand):
         if not value:
             return frozenset()
         tables = frozenset(t.strip() for t in value.split(",") if t.strip())
-        unknown = sorted(tables - set(LOADED_TABLES))
+        unknown = sorted(tables - set(_TABLE_NAMES))
         if unknown:
             raise CommandError(
-                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(LOADED_TABLES)}."
+                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(_TABLE_NAMES)}."
             )
-        return tables
+        return frozenset(_TABLE_NAMES[t] for t in tables)
 
     @staticmethod
     def _passphrase(options) -> str | None:
