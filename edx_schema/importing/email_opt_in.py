@@ -13,14 +13,15 @@ rejected (at most ``--max-errors``); with ``--course`` only the rows of those co
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO
 
 from django.db import connection
-from opaque_keys.edx.keys import CourseKey
 
-from ..errors import FormatError
+from .. import keys
+from ..errors import FormatError, InvalidKeyError
 from ..models import EmailOptIn
 from ..package.email_opt_in import OptIn, OptInReader, org_of
 from ..package.names import course_entity
@@ -137,10 +138,11 @@ class _Rows:
             if len(self._entities) >= _COURSE_CACHE:
                 self._entities.clear()
             try:
-                key = CourseKey.from_string(course_id)
-                self._entities[course_id] = course_entity(org=key.org, course=key.course, run=key.run)
-            except Exception:  # opaque-keys raises InvalidKeyError, ValueError, TypeError
+                key = keys.course_key(course_id)
+            except InvalidKeyError:
                 self._entities[course_id] = None
+            else:
+                self._entities[course_id] = course_entity(org=key.org, course=key.course, run=key.run)
         entity = self._entities[course_id]
         return entity is None or entity in self.courses
 
@@ -157,7 +159,9 @@ class _Rows:
 
 
 def _row_values(org: str, row: OptIn) -> list[Any]:
-    """``row`` as the values of :data:`_COLUMNS`."""
+    """``row`` as the values of :data:`_COLUMNS`, as the database driver takes and gives them back
+    (a naive UTC datetime; a boolean, which equals the 0 or 1 MySQL gives back)."""
+    when = row.preference_set_datetime
     return [
         org,
         row.user_id,
@@ -167,15 +171,8 @@ def _row_values(org: str, row: OptIn) -> list[Any]:
         row.full_name,
         row.is_opted_in_for_email,
         row.preference_recorded,
-        row.preference_set_datetime,
+        None if when is None else dt.datetime.fromisoformat(when),
     ]
-
-
-def _stored(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Values of :data:`_VALUES` as read back (a datetime, or its text; 0/1 or booleans), as
-    :func:`_row_values` gives them."""
-    *text, opted, recorded, when = values
-    return (*text, bool(opted), bool(recorded), None if when is None else str(when))
 
 
 def _upsert(cursor, org: str, batch: list[OptIn], *, counts: LoadCounts, legacy: bool) -> None:
@@ -198,10 +195,9 @@ def _upsert(cursor, org: str, batch: list[OptIn], *, counts: LoadCounts, legacy:
         [org, *keys],
     )
     existing: dict[tuple[Any, str], tuple[int, tuple[Any, ...]]] = {}
-    for pk, user, *values in cursor.fetchall():
-        stored = _stored(tuple(values))
+    for pk, user, *stored in cursor.fetchall():
         # An e-mail IN (...) also finds other letter cases on MySQL: the key is the exact e-mail.
-        existing[key(user, stored[0], stored[1])] = (pk, stored)
+        existing[key(user, stored[0], stored[1])] = (pk, tuple(stored))
     new: dict[tuple[Any, str], list[Any]] = {}
     changed: dict[int, list[Any]] = {}
     for row in batch:

@@ -256,3 +256,14 @@ def test_tables_selects_the_list_by_its_table_or_member_name(tmp_path):
     assert line.split()[:4] == [NAME, TABLE, "loaded", "1"]  # file, table, status, rows read
     with pytest.raises(CommandError, match="unknown table"):
         call_command("import_package", str(package), "--tables", "email_opt_ins")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_jobs_the_list_loads_after_the_parallel_course_tables(tmp_path):
+    package = build_package(spec=PackageSpec(learners=3, problems=4), output=tmp_path).path
+    folder_with(tmp_path, listing([ADA, BO, CY]))
+    summary = run(package, jobs=2)
+    assert summary.ok
+    assert summary.results[-1] is result_of(summary)
+    assert counts(result_of(summary)) == (Status.LOADED, 3, 3, 0, 0, 0)
+    assert EmailOptIn.objects.count() == 3
