@@ -141,7 +141,7 @@ class _Lines:
                     "the file is UTF-16 (it starts with a UTF-16 byte-order mark); the list is UTF-8",
                     file=self.file,
                     line=1,
-                    value=raw[:8].decode("latin-1"),
+                    value=_excerpt(raw[:8].decode("utf-8", "surrogateescape")),
                 )
         self.record_bytes += len(raw)
         self.last = raw.decode("utf-8", "surrogateescape")
@@ -173,6 +173,7 @@ class OptInReader:
         self._lines = _Lines(stream, file=file)
         self._csv = csv.reader(self._lines, dialect="excel", strict=True)
         self.columns: tuple[str, ...] = ()
+        self.legacy = False  # a 2016 list, without user_id and username
         first = self._next()
         while first is not None and not first.values and first.error is None:
             first = self._next()  # blank lines before the header
