@@ -778,6 +778,24 @@ SPEC: dict[str, Table] = {
         indexes=frozenset({idx("workflow_id")}),
     ),
     "course_groups_courseusergroup_users": link_table("courseusergroup_id", "user_id"),
+    # edx-schema's own table (the org-level opt-in list); its shape is edx-schema's, not the LMS's.
+    "edx_schema_emailoptin": Table(
+        columns={
+            "id": Col("int", key="PRI"),
+            "org": Col("varchar", 255, key="MUL"),
+            "user_id": Col("int", null=True, key="MUL"),
+            "username": Col("varchar", 150, null=True),
+            "email": Col("varchar", 254, key="MUL"),
+            "full_name": Col("varchar", 255),
+            "course_id": Col("varchar", 255, key="MUL"),
+            "is_opted_in_for_email": Col("tinyint"),
+            "preference_recorded": Col("tinyint"),
+            "preference_set_datetime": Col("datetime", null=True),
+        },
+        indexes=frozenset(
+            {uniq("org", "user_id", "course_id"), idx("user_id"), idx("email"), idx("course_id")}
+        ),
+    ),
 }
 
 

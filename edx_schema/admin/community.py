@@ -1,11 +1,18 @@
-"""Admin for the course wiki, teams and language-proficiency tables."""
+"""Admin for the course wiki, teams, language-proficiency and e-mail opt-in tables."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from ..admin_site import Area
-from ..models import Article, ArticleRevision, CourseTeam, CourseTeamMembership, LanguageProficiency
+from ..models import (
+    Article,
+    ArticleRevision,
+    CourseTeam,
+    CourseTeamMembership,
+    EmailOptIn,
+    LanguageProficiency,
+)
 from .base import LargeTableAdmin
 from .display import course_filter, learner_column
 
@@ -68,3 +75,23 @@ class CourseTeamMembershipAdmin(LargeTableAdmin):
     raw_id_fields = ("team", "user")
     indexed_search = (("user_id", "id"), ("team_id", "id"))
     search_help_text = "A user id or a team id (teams_courseteam.id)."
+
+
+@admin.register(EmailOptIn)
+class EmailOptInAdmin(LargeTableAdmin):
+    area = Area.USERS
+    list_display = (
+        "id",
+        "org",
+        learner_column(),
+        "email",
+        "course_id",
+        "is_opted_in_for_email",
+        "preference_recorded",
+        "preference_set_datetime",
+    )
+    list_filter = (course_filter(),)
+    raw_id_fields = ("user",)
+    indexed_search = (("user_id", "id"), ("email", "exact"), ("course_id", "exact"))
+    search_help_text = "A user id, an e-mail address or a course key."
+    extra_lookups = ("user__id__exact",)

@@ -22,6 +22,7 @@ from ..outcomes import Status
 from ..package.names import member_table
 from ..package.source import HashingReader, Member, Package, member_label, open_member
 from .documents import DOCUMENT_MEMBERS, load_document
+from .email_opt_in import ORG_MEMBERS, load_email_opt_in
 from .rejects import RejectsFile
 from .results import ImportOptions, MemberResult, Progress
 from .rows import FileFailed, LoadCounts, LoadOptions
@@ -34,7 +35,8 @@ _TRANSIENT = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
 
 def target_table(member: Member) -> str:
     """The table a member loads into."""
-    return DOCUMENT_MEMBERS.get(member.name.kind) or member_table(member.name.table or "")
+    kind = member.name.kind
+    return DOCUMENT_MEMBERS.get(kind) or ORG_MEMBERS.get(kind) or member_table(member.name.table or "")
 
 
 class MemberImport:
@@ -124,7 +126,7 @@ class MemberImport:
             if counts.read == 0 and not counts.unknown_columns:
                 result.status = Status.EMPTY
                 read_any = self.hashing is not None and self.hashing.bytes_read
-                result.message = "header only" if read_any else "zero-length file"
+                result.message = "; ".join(notes) or ("header only" if read_any else "zero-length file")
             if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 self._record(Status.LOADED)
             if self.rejects is not None:  # last, just before the commit: never written twice
@@ -138,6 +140,14 @@ class MemberImport:
             max_errors=self.options.max_errors,
             on_progress=self.on_progress,
         )
+        if self.member.name.kind in ORG_MEMBERS:
+            return load_email_opt_in(
+                open_stream=self.open_stream,
+                member=self.member,
+                label=self.label,
+                options=options,
+                courses=self.options.courses,
+            )
         return load_table_member(
             token=self.member.name.table or "",
             open_stream=self.open_stream,

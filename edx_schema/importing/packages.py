@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import PackageError
@@ -25,6 +26,7 @@ from ..package.source import Member, Package, member_label, open_member, open_pa
 from ..package.tsv import TsvReader
 from .backends import backend
 from .documents import DOCUMENT_MEMBERS
+from .email_opt_in import OPT_IN_TABLE, ORG_MEMBERS
 from .member import MemberImport, record_result, target_table
 from .member_specs import member_course_converter, member_references
 from .rejects import RejectsFile
@@ -108,7 +110,10 @@ def _check_courses_present(packages: list[Package], options: ImportOptions) -> N
         return
     present = {member.name.entity for package in packages for member in package.members}
     absent = sorted(options.courses - present)
-    if absent:
+    # A package of an org's opt-in list alone (its own zip since 2017) names no course: the list's
+    # load says whether it has rows of the --course courses.
+    org_level = any(m.name.kind in ORG_MEMBERS for package in packages for m in package.members)
+    if absent and not (org_level and present <= {None}):
         known = sorted(e for e in present if e)
         shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
         raise PackageError(
@@ -137,17 +142,14 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     elif name.failed:
         result.status = Status.EXPORT_FAILED
         result.message = "the exporter could not produce this file (a *.failed member)"
-    elif name.kind not in ("table", *DOCUMENT_MEMBERS):
-        result.message = {
-            "events": "tracking-log events: not modelled",
-            "email_opt_in": "e-mail opt-in list: not modelled",
-        }[name.kind]
+    elif name.kind == "events":
+        result.message = "tracking-log events: not modelled"
     elif name.kind == "table" and not name.loaded:
         result.message = f"table {name.table} is not modelled by edx-schema"
     elif name.site not in sites_of(options.site):
         result.status = Status.FILTERED
         result.message = f"{name.site} site (see --site)"
-    elif options.courses and name.entity not in options.courses:
+    elif options.courses and name.entity not in options.courses and name.kind not in ORG_MEMBERS:
         result.status = Status.FILTERED
         result.message = "not one of the --course courses"
     elif options.tables and target_table(member) not in options.tables:
@@ -191,9 +193,11 @@ def _import_package(
         to_load = [m for m in to_load if m.path not in done]
     courses = _entity_courses(package, to_load, options)
     documents = sorted((m for m in to_load if m.name.kind in DOCUMENT_MEMBERS), key=lambda m: m.path)
+    # Org-level members (the e-mail opt-in list) load last, after every course's enrollments.
+    org_level = sorted((m for m in to_load if m.name.kind in ORG_MEMBERS), key=lambda m: m.path)
     order = {table: index for index, table in enumerate(LOADED_TABLES)}
     tables = sorted(
-        (m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS),
+        (m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS and m.name.kind not in ORG_MEMBERS),
         key=lambda m: (order[m.name.table or ""], m.path),
     )
     jobs = 1 if backend().single_writer or options.dry_run else options.jobs
@@ -203,7 +207,7 @@ def _import_package(
             summary.results.extend(_load_parallel(package, members, options, courses, jobs, rejects))
         tables = []
     with _dry_run(options.dry_run):
-        for member in [*tables, *documents]:
+        for member in [*tables, *documents, *org_level]:
             course = courses.get(member.name.entity or "")
             bar = progress(member_label(package, member), member.size)
             load = MemberImport(
@@ -221,7 +225,10 @@ def _already_loaded(package: Package, members: list[Member]) -> list[MemberResul
     done = set(
         ImportRecord.objects.filter(
             package=package.name, outcome=Status.LOADED, member__in=[m.path for m in members]
-        ).values_list("member", flat=True)
+        )
+        # An opt-in list loaded for some --course courses only (its record names them) is not loaded.
+        .exclude(Q(table=OPT_IN_TABLE) & ~Q(course_id=""))
+        .values_list("member", flat=True)
     )
     return [
         MemberResult(

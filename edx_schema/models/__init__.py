@@ -43,7 +43,7 @@ from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
 from .submissions import Score, ScoreSummary, StudentItem, Submission
 from .teams import CourseTeam, CourseTeamMembership
-from .user_api import UserCourseTag
+from .user_api import EmailOptIn, UserCourseTag
 from .verify_student import VerificationCheckpoint, VerificationStatus
 from .wiki import Article, ArticleRevision
 from .workflow import AssessmentWorkflow, AssessmentWorkflowStep
@@ -81,6 +81,7 @@ __all__ = [
     "CreditEligibility",
     "Criterion",
     "CriterionOption",
+    "EmailOptIn",
     "ForumPost",
     "ForumRole",
     "ForumRoleUser",

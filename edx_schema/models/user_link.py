@@ -38,13 +38,18 @@ def unconstrained_link(
     )
 
 
-def unconstrained_user(*, help_text: str, db_index: bool = True) -> models.ForeignKey:
+def unconstrained_user(*, help_text: str, db_index: bool = True, null: bool = False) -> models.ForeignKey:
     """A foreign key to ``auth_user`` with no database constraint and no reverse accessor.
 
     For rows whose user may be missing from the data (staff, retired or unexported learners):
     the id is kept as exported and dangling ids can be counted, never refused. ``db_index=False``
-    where a unique or composite key already leads with ``user_id``.
+    where a unique or composite key already leads with ``user_id``; ``null=True`` where a row
+    may name no user at all.
     """
     return unconstrained_link(
-        settings.AUTH_USER_MODEL, help_text=f"{help_text} (auth_user.id)", related_name="+", db_index=db_index
+        settings.AUTH_USER_MODEL,
+        help_text=f"{help_text} (auth_user.id)",
+        related_name="+",
+        db_index=db_index,
+        null=null,
     )

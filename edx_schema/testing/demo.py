@@ -152,6 +152,7 @@ def _enrollment(user, number: int, course: CourseKey, course_index: int) -> None
     _essay(user, number, course)
     _community(user, number, course, course_index)
     _roles(user, number, course)
+    _email_opt_in(user, number, course, day)
 
 
 def _essay(user, number: int, course: CourseKey) -> None:
@@ -305,3 +306,14 @@ def _row_counts() -> dict[str, int]:
         *(m for m in apps.get_app_config("edx_schema").get_models() if m not in OWN_MODELS),
     ]
     return {model._meta.db_table: model._default_manager.count() for model in models}
+
+
+def _email_opt_in(user, number: int, course: CourseKey, day: datetime) -> None:
+    """The learner's row in the org's opt-in list: every third learner opted out, every fourth
+    never chose (the exporter's defaults)."""
+    if number % 4 == 0:
+        factories.EmailOptInFactory(user=user, course_id=course, default=True)
+    else:
+        factories.EmailOptInFactory(
+            user=user, course_id=course, is_opted_in_for_email=number % 3 != 0, preference_set_datetime=day
+        )

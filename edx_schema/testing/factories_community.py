@@ -1,4 +1,4 @@
-"""factory-boy factories for the wiki, teams and language-proficiency tables.
+"""factory-boy factories for the wiki, teams, language-proficiency and e-mail opt-in tables.
 
 Names follow edx-platform's (``CourseTeamFactory``, ``CourseTeamMembershipFactory``). Defaults
 are consistent: an article's current revision is its own latest one, and a team's ``team_size``
@@ -18,15 +18,25 @@ from ..models import (
     ArticleRevision,
     CourseTeam,
     CourseTeamMembership,
+    EmailOptIn,
     LanguageProficiency,
 )
-from .factories import _ACTIVE, _JOINED, COURSE_KEY, UserFactory, UserProfileFactory, _CourseFactory
+from .factories import (
+    _ACTIVE,
+    _JOINED,
+    COURSE_KEY,
+    UserFactory,
+    UserProfileFactory,
+    _course_key,
+    _CourseFactory,
+)
 
 __all__ = [
     "ArticleFactory",
     "ArticleRevisionFactory",
     "CourseTeamFactory",
     "CourseTeamMembershipFactory",
+    "EmailOptInFactory",
     "LanguageProficiencyFactory",
 ]
 
@@ -127,3 +137,32 @@ class CourseTeamMembershipFactory(DjangoModelFactory):
         if create:
             CourseTeam.objects.filter(pk=obj.team_id).update(team_size=obj.team.memberships.count())
             obj.team.refresh_from_db(fields=["team_size"])
+
+
+class EmailOptInFactory(_CourseFactory):
+    """A new learner's opt-in for the default course's org, set by the learner (opted in).
+
+    ``EmailOptInFactory(default=True)`` is a learner with no preference (the exporter's defaults);
+    ``legacy=True`` a row of a 2016 list, which has no user_id or username.
+    """
+
+    class Meta:
+        model = EmailOptIn
+        # The e-mail too: legacy rows (no user) are keyed by it.
+        django_get_or_create = ("org", "user", "email", "course_id")
+
+    class Params:
+        default = factory.Trait(
+            is_opted_in_for_email=True, preference_recorded=False, preference_set_datetime=None
+        )
+        legacy = factory.Trait(user=None, username=None)
+
+    org = factory.LazyAttribute(lambda o: str(_course_key(o.course_id).org).lower())
+    user = factory.SubFactory(UserFactory)
+    username = factory.LazyAttribute(lambda o: o.user.username if o.user else None)
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "learner@example.org")
+    full_name = factory.LazyAttribute(lambda o: getattr(getattr(o.user, "profile", None), "name", ""))
+    course_id = COURSE_KEY
+    is_opted_in_for_email = True
+    preference_recorded = True
+    preference_set_datetime = _ACTIVE

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 AREAS = {
     "Users and profiles": [
         "Anonymous user ids",
+        "E-mail opt-ins",
         "Language proficiencies",
         "User course tags",
         "User id map",

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from edx_schema.errors import EdxSchemaError
 from edx_schema.importing import ImportOptions, ImportSummary, import_packages
 from edx_schema.importing.backends import backend
+from edx_schema.importing.email_opt_in import ORG_MEMBERS
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.outcomes import Status
@@ -19,6 +20,13 @@ from edx_schema.package.source import Decryption
 
 #: The statuses of members that were (or would have been) loaded: one line each in the report.
 _LOAD_STATUSES = (Status.LOADED, Status.WOULD_LOAD, Status.FAILED, Status.EMPTY)
+#: What --tables takes: the loaded tables, and the org-level members' tables or member names.
+_TABLE_NAMES = {
+    **{member_table(token): member_table(token) for token in LOADED_TABLES},
+    **{token: member_table(token) for token in LOADED_TABLES},
+    **{t: t for t in ORG_MEMBERS.values()},
+    **ORG_MEMBERS,
+}
 
 PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
 
@@ -74,7 +82,7 @@ class Command(EdxSchemaCommand):
         parser.add_argument(
             "--tables",
             help="Only these tables, comma-separated: table names (teams_courseteam) or the names' "
-            f"tokens (teams); the tables: {', '.join(member_table(t) for t in LOADED_TABLES)}.",
+            f"tokens (teams, email_opt_in); the tables: {', '.join(sorted(set(_TABLE_NAMES.values())))}.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Parse and validate only; report what would change."
@@ -157,14 +165,13 @@ class Command(EdxSchemaCommand):
         if not value:
             return frozenset()
         tables = frozenset(t.strip() for t in value.split(",") if t.strip())
-        known = set(LOADED_TABLES) | {member_table(t) for t in LOADED_TABLES}
-        unknown = sorted(tables - known)
+        unknown = sorted(tables - set(_TABLE_NAMES))
         if unknown:
             raise CommandError(
-                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}."
+                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(sorted(_TABLE_NAMES))}."
             )
-        # A member's token (teams) stands for its table (teams_courseteam).
-        return frozenset(member_table(t) for t in tables)
+        # A member's token (teams, email_opt_in) stands for its table (teams_courseteam, ...).
+        return frozenset(_TABLE_NAMES[t] for t in tables)
 
     @staticmethod
     def _passphrase(options) -> str | None:
