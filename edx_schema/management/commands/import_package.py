@@ -167,9 +167,8 @@ class Command(EdxSchemaCommand):
         tables = frozenset(t.strip() for t in value.split(",") if t.strip())
         unknown = sorted(tables - set(_TABLE_NAMES))
         if unknown:
-            raise CommandError(
-                f"--tables: unknown table(s) {', '.join(unknown)}; choose from {', '.join(sorted(_TABLE_NAMES))}."
-            )
+            choices = ", ".join(sorted(_TABLE_NAMES))
+            raise CommandError(f"--tables: unknown table(s) {', '.join(unknown)}; choose from {choices}.")
         # A member's token (teams, email_opt_in) stands for its table (teams_courseteam, ...).
         return frozenset(_TABLE_NAMES[t] for t in tables)
 
