@@ -24,12 +24,21 @@ LINE = "edx_schema_line"
 
 
 def column_type(f: models.Field) -> str:
-    """The plain SQL type of ``f``'s values (an id's type, never AUTO_INCREMENT)."""
+    """The SQL type of ``f``'s values (an id's type, never AUTO_INCREMENT), with its collation.
+
+    The collation its table's column has: MySQL refuses ``=`` between columns of two implicit
+    collations, and a text column's may be the field's choice (opaque-keys' course keys) or the
+    database's default when the table was made, which need not be today's.
+    """
     if f.is_relation:
         f = f.target_field
     if isinstance(f, models.AutoField | models.BigAutoField | models.SmallAutoField):
         return f.rel_db_type(connection)
-    return f.db_type(connection)
+    sql = f.db_type(connection)
+    collation = backend(connection).column_collation(f.model._meta.db_table, f.column)
+    if collation:
+        return f"{sql} {connection.SchemaEditorClass(connection)._collate_sql(collation)}"
+    return sql
 
 
 class Stage:

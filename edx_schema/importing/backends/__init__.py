@@ -87,6 +87,11 @@ class Backend:
             clause += " WHERE " + " OR ".join(f"{q(table)}.{q(c)} IS NOT excluded.{q(c)}" for c in update)
         return clause
 
+    def column_collation(self, table: str, column: str) -> str | None:
+        """The collation of a text column of ``table`` (None: the database's plain comparison)."""
+        f = next(f for f in _model(table)._meta.concrete_fields if f.column == column)
+        return f.db_parameters(self.connection).get("collation")
+
     def drop_temporary_sql(self, name: str) -> str:
         """Drop the temporary table ``name`` (quoted) if it exists, without ending the transaction."""
         return f"DROP TABLE IF EXISTS {name}"
@@ -94,6 +99,12 @@ class Backend:
     def course_range(self, field: str, course_id: str) -> dict[str, str]:
         """The filter that makes the database seek to one course in a ``(course_id, ...)`` index."""
         return {field: course_id}
+
+
+def _model(table: str):
+    from django.apps import apps
+
+    return next(m for m in apps.get_models() if m._meta.db_table == table)
 
 
 def backend(connection: BaseDatabaseWrapper = default_connection) -> Backend:

@@ -34,6 +34,17 @@ class MysqlBackend(Backend):
         q = self.quote
         return "ON DUPLICATE KEY UPDATE " + ", ".join(f"{q(c)} = VALUES({q(c)})" for c in update or key[:1])
 
+    def column_collation(self, table: str, column: str) -> str | None:
+        # As the table has it: made under the database's default of that day, or the field's.
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() AND table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            found = cursor.fetchone()
+        return found[0] if found else None
+
     def drop_temporary_sql(self, name: str) -> str:
         # TEMPORARY: a plain DROP TABLE commits the transaction, even for a temporary table.
         return f"DROP TEMPORARY TABLE IF EXISTS {name}"
