@@ -25,6 +25,7 @@ from ..models import (
     CourseUserGroup,
     CreditCourse,
     CreditEligibility,
+    EmailOptIn,
     ForumRole,
     ForumRoleUser,
     GeneratedCertificate,
@@ -213,6 +214,18 @@ LEARNER_TABLES = (
         rows=None,
         compute=_ora_rows,
         more=lambda user, row: {"student_item__student_id": row["student_id"]},
+    ),
+    _users_rows(
+        key="email-opt-in",
+        title="E-mail opt-in",
+        what="e-mail opt-in preferences",
+        models=(EmailOptIn,),
+        columns=(
+            Column("Org", "org"),
+            Column("Course", "course_id"),
+            Column("Opted in", "is_opted_in_for_email"),
+            Column("Chosen", "preference_set_datetime", empty="(never: the exporter's default)"),
+        ),
     ),
     TableSection(
         key="languages",
