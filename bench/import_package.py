@@ -53,9 +53,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -89,18 +89,47 @@ class Member:
     rows: int
 
 
+class Record(NamedTuple):
+    """One member in the import's log: its path, its table, rows read, outcome, seconds."""
+
+    member: str
+    table: str
+    rows: int
+    outcome: str
+    seconds: float
+
+
 @dataclass
 class Runs:
-    """The runs of one contender: wall or load seconds, peak RSS, rows."""
+    """The runs of one contender: wall or load seconds, seconds per table, peak RSS, rows."""
 
     label: str
-    seconds: list[float]
-    rss_mb: list[int]
+    seconds: list[float] = field(default_factory=list)
+    tables: list[dict[str, float]] = field(default_factory=list)
+    rss_mb: list[int] = field(default_factory=list)
     rows: int = 0
+
+    def add(self, seconds: float, tables: dict[str, float], rss_mb: int) -> None:
+        self.seconds.append(seconds)
+        self.tables.append(tables)
+        self.rss_mb.append(rss_mb)
 
     @property
     def best(self) -> float:
         return min(self.seconds)
+
+    @property
+    def best_tables(self) -> dict[str, float]:
+        """Seconds per table in the best run."""
+        return self.tables[self.seconds.index(self.best)]
+
+
+def per_table(pairs: list[tuple[str, float]]) -> dict[str, float]:
+    """Seconds summed per table, from (table, seconds) pairs."""
+    totals: dict[str, float] = {}
+    for table, seconds in pairs:
+        totals[table] = totals.get(table, 0.0) + seconds
+    return totals
 
 
 # --- the package -----------------------------------------------------------------------------
@@ -202,12 +231,15 @@ def fresh_database() -> None:
     child(sys.executable, "manage.py", "migrate", "-v0")
 
 
-def import_records() -> list[tuple[str, str, int, str]]:
-    """(member, table, rows read, outcome) of each member the import recorded, in load order."""
+def import_records() -> list[Record]:
+    """Each member the import recorded, in load order."""
     connection = connect()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT member, `table`, rows_read, outcome FROM edx_schema_importrecord ORDER BY id")
-        rows = list(cursor.fetchall())
+        cursor.execute(
+            "SELECT member, `table`, rows_read, outcome, TIMESTAMPDIFF(MICROSECOND, started, finished) / 1e6 "
+            "FROM edx_schema_importrecord ORDER BY id"
+        )
+        rows = [Record(*row[:4], float(row[4])) for row in cursor.fetchall()]
     connection.close()
     return rows
 
@@ -215,11 +247,11 @@ def import_records() -> list[tuple[str, str, int, str]]:
 # --- the baseline ----------------------------------------------------------------------------
 
 
-def baseline_members(package: Path, recorded: list[tuple[str, str, int, str]]) -> tuple[list[Member], dict]:
+def baseline_members(package: Path, recorded: list[Record]) -> tuple[list[Member], dict]:
     """The members the baseline loads (those the import loaded that LOAD DATA can read), and notes."""
     formats = loadable(package)
     members, left_out = [], {}
-    for member, table, rows, outcome in recorded:
+    for member, table, rows, outcome, _seconds in recorded:
         if outcome != "loaded":
             raise SystemExit(f"import_package recorded {member} as {outcome}")
         if member in formats:
@@ -243,7 +275,9 @@ def quote(name: str) -> str:
 
 
 def load_statements(package: Path, members: list[Member], schema: dict) -> tuple[list[str], list, list[str]]:
-    """(CREATE TABLEs of the scratch tables, (LOAD DATA, path) per member, the scratch tables' names).
+    """(CREATE TABLEs of the scratch tables, (LOAD DATA, path, table) per member, the scratch tables).
+
+    ``table`` is the import's table for the member, which the baseline's times are reported under.
 
     ``schema`` maps each table to {column: (type, nullable)}, as the database has them.
     """
@@ -252,7 +286,7 @@ def load_statements(package: Path, members: list[Member], schema: dict) -> tuple
         path = package / member.path
         if member.format == "forum":
             loads.append((f"LOAD DATA LOCAL INFILE %s INTO TABLE {FORUM_TABLE} CHARACTER SET utf8mb4 "
-                          f"{FORMATS['forum']} (document)", str(path)))  # fmt: skip
+                          f"{FORMATS['forum']} (document)", str(path), member.table))  # fmt: skip
             continue
         columns = header(path, member.format)
         if not any(columns):
@@ -282,7 +316,7 @@ def load_statements(package: Path, members: list[Member], schema: dict) -> tuple
             f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {quote(target)} CHARACTER SET utf8mb4 "
             f"{FORMATS[member.format]} ({', '.join(fields)})" + (f" SET {', '.join(nulls)}" if nulls else "")
         )
-        loads.append((sql, str(path)))
+        loads.append((sql, str(path), member.table))
     return creates, loads, sorted(set(scratch.values()))
 
 
@@ -303,27 +337,27 @@ def baseline_child(plan: str) -> dict:
     cursor.execute("SET SESSION foreign_key_checks = 0")
     for create in creates:
         cursor.execute(create)
-    seconds, inserted = 0.0, 0
-    for sql, path in loads:
+    timed, inserted = [], 0
+    for sql, path, table in loads:
         started = time.perf_counter()
         cursor.execute(sql, [path])
         connection.commit()
-        seconds += time.perf_counter() - started
+        timed.append((table, time.perf_counter() - started))
         inserted += cursor.rowcount
     connection.close()
-    return {"seconds": seconds, "inserted": inserted, "scratch": scratch}
+    return {"tables": per_table(timed), "inserted": inserted, "scratch": scratch}
 
 
 # --- the runs --------------------------------------------------------------------------------
 
 
-def run_import(package: Path, runs: Runs, *jobs: str) -> list[tuple[str, str, int, str]]:
+def run_import(package: Path, runs: Runs, *jobs: str) -> list[Record]:
+    """One timed import_package of the package on a fresh database; the members it recorded."""
     fresh_database()
     seconds, rss, _out = child(sys.executable, "manage.py", "import_package", str(package), "-v0", *jobs)
     recorded = import_records()
-    runs.seconds.append(seconds)
-    runs.rss_mb.append(rss)
-    runs.rows = sum(rows for _m, _t, rows, _o in recorded)
+    runs.add(seconds, per_table([(r.table, r.seconds) for r in recorded]), rss)
+    runs.rows = sum(r.rows for r in recorded)
     return recorded
 
 
@@ -333,8 +367,7 @@ def run_baseline(package: Path, members: list[Member], runs: Runs, scratch: Path
     plan.write_text(json.dumps({"package": str(package), "members": [asdict(m) for m in members]}))
     _seconds, rss, output = child(sys.executable, __file__, "--baseline-child", str(plan))
     result = json.loads(output.splitlines()[-1])
-    runs.seconds.append(result["seconds"])
-    runs.rss_mb.append(rss)
+    runs.add(sum(result["tables"].values()), result["tables"], rss)
     runs.rows = sum(m.rows for m in members)
     return result
 
@@ -357,6 +390,13 @@ def report(package: Path, learners: int, runs: list[Runs], notes: dict, baseline
     print(f"--jobs 2 speed-up (jobs 1 s / jobs 2 s): {speedup:.2f}")
     print(f"peak RSS of the import: {max(ours.rss_mb)} MB, with --jobs 2 {max(jobs2.rss_mb)} MB  "
           f"limit < {RSS_LIMIT_MB} MB  {'ok' if ok_rss else 'MISSED'}")  # fmt: skip
+    print()
+    print(f"{'per table, best runs':<42} {'import s':>9} {'LOAD DATA s':>12} {'ratio':>6}")
+    mine, theirs = ours.best_tables, raw.best_tables
+    for table in sorted(mine, key=mine.get, reverse=True):
+        base = f"{theirs[table]:>12.2f} {theirs[table] / mine[table]:>6.2f}" if table in theirs else ""
+        print(f"{table:<42} {mine[table]:>9.2f} {base}")
+    print(f"{'the rest of the command (start-up, scan...)':<42} {ours.best - sum(mine.values()):>9.2f}")
     print()
     print(f"baseline: {baseline['inserted']:,} rows inserted (the rest: learners repeated across courses, "
           f"or values MariaDB refused under IGNORE)")  # fmt: skip
@@ -394,7 +434,7 @@ def main() -> None:
         print(f"building {args.courses} courses, {learners:,} learners ...", flush=True)
         package = build(scratch / "package", courses=args.courses, learners=learners, problems=args.problems)
         labels = ("edx-schema", "edx-schema --jobs 2", "LOAD DATA baseline")
-        runs = [Runs(label, [], []) for label in labels]
+        runs = [Runs(label) for label in labels]
         members: list[Member] = []
         for attempt in range(1, args.repeat + 1):
             recorded = run_import(package, runs[0])
