@@ -28,9 +28,11 @@ recorded as loaded (``edx_schema_importrecord``), into the table the import name
   role name fill the LMS table through natural keys) loads into a scratch table of the header's
   columns, each typed as the same-named column of that table, else ``VARCHAR(255)``: no keys, no
   lookups, so cheaper than the real thing.
-- The e-mail opt-in CSV loads the same way (``FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"'
-  LINES TERMINATED BY '\\r\\n'``); forum dumps (``.mongo``, one JSON document a line) load into
-  a one-column ``LONGTEXT`` table.
+- The e-mail opt-in CSV (``FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED
+  BY '\\r\\n'``) always loads into a scratch table typed like the import's table: that table is
+  edx-schema's own, not the LMS's, and holds what the file does not (the org from its name, whether
+  a preference was recorded; a CHECK constraint on those would refuse the raw rows). Forum dumps
+  (``.mongo``, one JSON document a line) load into a one-column ``LONGTEXT`` table.
 - The course_structure JSON and the OLX tar.gz cannot be loaded with LOAD DATA: they are left out
   of the baseline, and their time stays in the import's. Every simplification above makes the
   baseline faster, so the ratio is conservative.
@@ -294,7 +296,7 @@ def load_statements(package: Path, members: list[Member], schema: dict) -> tuple
         own = schema.get(member.table, {})
         dropped = AUTH_USER_ASKBOT_COLUMNS if member.table == "auth_user" else ()
         target, typed = member.table, own
-        if not own or not all(c in own or c in dropped for c in columns):
+        if member.format != "tsv" or not own or not all(c in own or c in dropped for c in columns):
             key = (member.table, tuple(columns))
             if key not in scratch:
                 scratch[key] = f"bench_{member.table}"[:58] + f"_{len(scratch)}"
