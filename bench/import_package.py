@@ -62,6 +62,7 @@ from typing import Any, NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.import_studentmodule import child as run_child  # noqa: E402
 from edx_schema.package.names import AUTH_USER_ASKBOT_COLUMNS, parse_member_name  # noqa: E402  (pure)
 
 MYSQL_URL = os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/edx_bench_pkg")
@@ -195,14 +196,7 @@ def environment() -> dict[str, str]:
 
 def child(*args: str) -> tuple[float, int, str]:
     """Run a child process; return (wall seconds, peak RSS in MB, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env=environment(), stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(args)}")
-    return seconds, usage.ru_maxrss // 1024, output
+    return run_child(environment(), *args)
 
 
 def connect(*, database: bool = True) -> Any:
