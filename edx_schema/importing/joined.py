@@ -56,28 +56,41 @@ class Apply:
             names[model._meta.db_table] = self.stage.q(model._meta.db_table)
         return text.format(**names)
 
-    def value(self, text: str, params: tuple = ()) -> int:
-        self.cursor.execute(self.sql(text), params)
-        return self.cursor.fetchone()[0] or 0
-
     def run(self, text: str, params: tuple = ()) -> int:
-        self.cursor.execute(self.sql(text), params)
+        """Run ``text`` (names in braces filled in by :meth:`sql`); the rows it wrote."""
+        return self.execute(self.sql(text), params)
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        self.cursor.execute(sql, params)
         return self.cursor.rowcount
 
-    def classify(self, *, exists: str, same: str | None = None) -> None:
-        """Count the staged rows that are new, unchanged or changed, before they are applied.
+    def insert_new(self, table: str, columns: list[str], source: str, params: tuple = ()) -> int:
+        """Insert the rows of ``source`` whose unique values ``table`` lacks; how many it did.
 
-        ``exists`` finds a staged row ``s`` in the tables (by its natural key), ``same`` finds it
-        with the values it has (None: the key is all there is, so an existing row is unchanged).
+        ``source`` must have a WHERE clause (SQLite would read ON CONFLICT as a join's ON).
         """
-        total = self.stage.count(self.cursor)
-        self.counts.inserted = self.value(f"SELECT COUNT(*) FROM {{stage}} s WHERE NOT EXISTS ({exists})")
-        present = total - self.counts.inserted
-        if same is None:
-            self.counts.unchanged = present
-        else:
-            self.counts.unchanged = self.value(f"SELECT COUNT(*) FROM {{stage}} s WHERE EXISTS ({same})")
-        self.counts.updated = present - self.counts.unchanged
+        return self.execute(self.backend.insert_new_sql(table, columns, source=source), params)
+
+    def upsert(self, table: str, columns: list[str], *, key: tuple[str, ...], source: str) -> int:
+        """Set the non-key ``columns`` of the (existing) rows of ``source``; how many changed."""
+        update = [c for c in columns if c not in key]
+        sql = self.backend.upsert_sql(
+            table, columns, key=key, update=update, source=source, only_changed=True
+        )
+        return self.backend.changed_rows(self.execute(sql), self.stage.count(self.cursor))
+
+    def lock(self, select: str) -> None:
+        """Hold the rows ``select`` reads (and the gaps between them) until the member commits:
+        two imports of one course make its rows one after the other."""
+        sql = self.backend.lock_sql(self.sql(select))
+        if sql is not None:
+            self.cursor.execute(sql)
+            self.cursor.fetchall()
+
+    def counted(self, *, inserted: int, updated: int = 0) -> None:
+        """The member's counts: every staged row was inserted, updated or found unchanged."""
+        self.counts.inserted, self.counts.updated = inserted, updated
+        self.counts.unchanged = self.stage.count(self.cursor) - inserted - updated
 
     def sweep(self, table: str, *, scope: str, present: str) -> None:
         """Delete the course's rows of ``table`` that the file no longer has (a full set)."""
@@ -111,23 +124,26 @@ class Joined:
 
 
 def _forum_roles(step: Apply) -> None:
-    in_roles = (
-        "SELECT 1 FROM {django_comment_client_role} r JOIN {django_comment_client_role_users} u "
-        "ON u.role_id = r.id WHERE r.course_id = s.course_id AND r.name = s.name AND u.user_id = s.user_id"
+    # The LMS has no unique key on (course_id, name): a role is found, or made, by both, with the
+    # course's roles locked so that two imports of the course cannot both make one.
+    step.lock(
+        "SELECT r.id FROM {django_comment_client_role} r "
+        "WHERE r.course_id IN (SELECT DISTINCT s.course_id FROM {stage} s)"
     )
-    step.classify(exists=in_roles)
-    # The LMS has no unique key on (course_id, name): a role is found, or made, by both.
     step.run(
         "INSERT INTO {django_comment_client_role} (name, course_id) SELECT DISTINCT s.name, s.course_id "
         "FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {django_comment_client_role} r "
         "WHERE r.course_id = s.course_id AND r.name = s.name)"
     )
-    step.run(
-        "INSERT INTO {django_comment_client_role_users} (role_id, user_id) SELECT r.id, s.user_id "
-        "FROM {stage} s JOIN {django_comment_client_role} r ON r.course_id = s.course_id AND r.name = s.name "
-        "WHERE NOT EXISTS (SELECT 1 FROM {django_comment_client_role_users} u "
-        "WHERE u.role_id = r.id AND u.user_id = s.user_id)"
+    inserted = step.insert_new(
+        "django_comment_client_role_users",
+        ["role_id", "user_id"],
+        step.sql(
+            "SELECT r.id, s.user_id FROM {stage} s JOIN {django_comment_client_role} r "
+            "ON r.course_id = s.course_id AND r.name = s.name WHERE 1 = 1"
+        ),
     )
+    step.counted(inserted=inserted)
     step.sweep(
         "django_comment_client_role_users",
         scope="role_id IN (SELECT id FROM {django_comment_client_role} WHERE course_id = %s)",
@@ -140,36 +156,25 @@ def _forum_roles(step: Apply) -> None:
 
 
 def _cohorts(step: Apply) -> None:
-    step.classify(
-        exists=(
-            "SELECT 1 FROM {course_groups_cohortmembership} m "
-            "WHERE m.user_id = s.user_id AND m.course_id = s.course_id"
-        ),
-        same=(
-            "SELECT 1 FROM {course_groups_cohortmembership} m JOIN {course_groups_courseusergroup} g "
-            "ON g.id = m.course_user_group_id "
-            "WHERE m.user_id = s.user_id AND m.course_id = s.course_id AND g.name = s.name"
+    step.insert_new(
+        "course_groups_courseusergroup",
+        ["name", "course_id", "group_type"],
+        step.sql(
+            "SELECT s.name, s.course_id, MAX(s.group_type) FROM {stage} s "
+            "WHERE 1 = 1 GROUP BY s.name, s.course_id"
         ),
     )
-    step.run(
-        "INSERT INTO {course_groups_courseusergroup} (name, course_id, group_type) "
-        "SELECT s.name, s.course_id, MAX(s.group_type) FROM {stage} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM {course_groups_courseusergroup} g "
-        "WHERE g.name = s.name AND g.course_id = s.course_id) GROUP BY s.name, s.course_id"
+    columns = ["course_id", "course_user_group_id", "user_id"]
+    source = step.sql(
+        "SELECT s.course_id, g.id, s.user_id FROM {stage} s JOIN {course_groups_courseusergroup} g "
+        "ON g.name = s.name AND g.course_id = s.course_id WHERE 1 = 1"
     )
-    step.run(
-        step.backend.upsert_sql(
-            "course_groups_cohortmembership",
-            ["course_id", "course_user_group_id", "user_id"],
-            key=("user_id", "course_id"),
-            update=["course_user_group_id"],
-            # WHERE: without one, SQLite would read ON CONFLICT as the join's ON.
-            source=(
-                "SELECT s.course_id, g.id, s.user_id FROM {stage} s JOIN {course_groups_courseusergroup} g "
-                "ON g.name = s.name AND g.course_id = s.course_id WHERE 1 = 1"
-            ),
-        )
+    inserted = step.insert_new("course_groups_cohortmembership", columns, source)
+    # Then the learners who moved: their membership takes the staged cohort.
+    updated = step.upsert(
+        "course_groups_cohortmembership", columns, key=("user_id", "course_id"), source=source
     )
+    step.counted(inserted=inserted, updated=updated)
     step.sweep(
         "course_groups_cohortmembership",
         scope="course_id = %s",
@@ -204,60 +209,45 @@ def _cohort_users(step: Apply) -> None:
 
 
 def _verification(step: Apply) -> None:
-    # Append-only in the LMS: a status is never changed or removed, only added.
+    # Append-only in the LMS: a status is never changed or removed, only added. No unique key
+    # either: the course's checkpoints are locked while the new statuses are found and added.
     at_checkpoint = "c.course_id = s.course_id AND c.checkpoint_location = s.checkpoint_location"
-    step.classify(
-        exists=(
-            "SELECT 1 FROM {verify_student_verificationstatus} v "
-            "JOIN {verify_student_verificationcheckpoint} c "
-            f"ON c.id = v.checkpoint_id WHERE {at_checkpoint} AND v.user_id = s.user_id "
-            "AND v.status = s.status AND v.timestamp = s.timestamp"
-        )
+    step.insert_new(
+        "verify_student_verificationcheckpoint",
+        ["course_id", "checkpoint_location"],
+        step.sql("SELECT DISTINCT s.course_id, s.checkpoint_location FROM {stage} s WHERE 1 = 1"),
     )
-    step.run(
-        "INSERT INTO {verify_student_verificationcheckpoint} (course_id, checkpoint_location) "
-        "SELECT DISTINCT s.course_id, s.checkpoint_location FROM {stage} s WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {{verify_student_verificationcheckpoint}} c WHERE {at_checkpoint})"
+    step.lock(
+        "SELECT c.id FROM {verify_student_verificationcheckpoint} c "
+        "WHERE c.course_id IN (SELECT DISTINCT s.course_id FROM {stage} s)"
     )
-    step.run(
+    inserted = step.run(
         "INSERT INTO {verify_student_verificationstatus} (status, timestamp, checkpoint_id, user_id) "
         "SELECT s.status, s.timestamp, c.id, s.user_id FROM {stage} s "
         f"JOIN {{verify_student_verificationcheckpoint}} c ON {at_checkpoint} "
         "WHERE NOT EXISTS (SELECT 1 FROM {verify_student_verificationstatus} v WHERE v.checkpoint_id = c.id "
         "AND v.user_id = s.user_id AND v.status = s.status AND v.timestamp = s.timestamp)"
     )
+    step.counted(inserted=inserted)
 
 
 def _credit(step: Apply) -> None:
     # ``enabled`` is not exported: a course with eligible learners offers credit.
-    step.run(
-        "INSERT INTO {credit_creditcourse} (course_key, enabled) SELECT DISTINCT s.course_key, %s "
-        "FROM {stage} s WHERE NOT EXISTS "
-        "(SELECT 1 FROM {credit_creditcourse} c WHERE c.course_key = s.course_key)",
+    step.insert_new(
+        "credit_creditcourse",
+        ["course_key", "enabled"],
+        step.sql("SELECT DISTINCT s.course_key, %s FROM {stage} s WHERE 1 = 1"),
         (True,),
     )
     _refuse_taken_usernames(step)
-    step.classify(
-        exists="SELECT 1 FROM {credit_crediteligibility} e WHERE e.id = s.id",
-        same=(
-            "SELECT 1 FROM {credit_crediteligibility} e JOIN {credit_creditcourse} c ON c.id = e.course_id "
-            "WHERE e.id = s.id AND e.created = s.created AND e.modified = s.modified "
-            "AND e.username = s.username AND e.deadline = s.deadline AND c.course_key = s.course_key"
-        ),
-    )
     columns = ["id", "created", "modified", "username", "deadline", "course_id"]
-    step.run(
-        step.backend.upsert_sql(
-            "credit_crediteligibility",
-            columns,
-            key=("id",),
-            update=columns[1:],
-            source=(
-                "SELECT s.id, s.created, s.modified, s.username, s.deadline, c.id FROM {stage} s "
-                "JOIN {credit_creditcourse} c ON c.course_key = s.course_key WHERE 1 = 1"
-            ),
-        )
+    source = step.sql(
+        "SELECT s.id, s.created, s.modified, s.username, s.deadline, c.id FROM {stage} s "
+        "JOIN {credit_creditcourse} c ON c.course_key = s.course_key WHERE 1 = 1"
     )
+    inserted = step.insert_new("credit_crediteligibility", columns, source)
+    updated = step.upsert("credit_crediteligibility", columns, key=("id",), source=source)
+    step.counted(inserted=inserted, updated=updated)
 
 
 def _refuse_taken_usernames(step: Apply) -> None:

@@ -289,6 +289,10 @@ class TableLoad:
     options: LoadOptions
     size: int
     first_attempt: bool = True
+    #: Told, by a backend that has the file's rows in one relation after writing them (MySQL's
+    #: staging table, or the course's rows after a direct load), that relation (SQL, with its
+    #: parameters), so that what the file says beyond its rows is read there (``snapshot.py``).
+    on_written: Callable[[Any, str, list[Any]], None] | None = None
 
 
 def chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..package.tsv import TsvReader
 from .rows import LoadCounts
-from .stage import Stage, staged
+from .stage import Stage, dangling, repeats, staged
 from .tables import TableSpec, converter
 
 
 def report_repeats(stage: Stage, cursor, counts: LoadCounts) -> None:
     """Warn of rows whose key repeated an earlier row's (the last of each is what loaded)."""
-    repeats = stage.repeats(cursor)
-    if repeats:
-        counts.warnings.append(
-            f"{repeats:,} row(s) repeat the {', '.join(stage.key)} of an earlier row; "
-            "the last row of each was kept"
-        )
+    repeated = stage.repeats(cursor)
+    if repeated:
+        counts.warnings.append(_repeat_note(repeated, stage.key))
 
 
 def report_dangling(stage: Stage, cursor, references: list[tuple[str, str, str]], counts: LoadCounts) -> None:
@@ -36,10 +33,31 @@ def report_dangling(stage: Stage, cursor, references: list[tuple[str, str, str]]
     for column, table, target in references:
         missing = stage.dangling(cursor, column, table, target)
         if missing:
-            counts.warnings.append(
-                f"{missing:,} {column} value(s) refer to no row of {table} "
-                "(kept: the column has no database constraint)"
-            )
+            counts.warnings.append(_dangling_note(missing, column, table))
+
+
+def check_written(cursor, relation: str, params: list[Any], *, spec: TableSpec) -> list[str]:
+    """What to tell of a member's rows, read where the backend wrote them (``relation``): its
+    repeated keys and its dangling links (every column of ``spec`` is there)."""
+    notes = []
+    if spec.report_repeats:
+        repeated = repeats(cursor, relation, params, spec.key)
+        if repeated:
+            notes.append(_repeat_note(repeated, spec.key))
+    for column, table, target in spec.unconstrained_references(list(spec.fields)):
+        missing = dangling(cursor, relation, params, column, table, target)
+        if missing:
+            notes.append(_dangling_note(missing, column, table))
+    return notes
+
+
+def _repeat_note(repeated: int, key: tuple[str, ...]) -> str:
+    return f"{repeated:,} row(s) repeat the {', '.join(key)} of an earlier row; the last row of each was kept"
+
+
+def _dangling_note(missing: int, column: str, table: str) -> str:
+    kept = "kept: the column has no database constraint"
+    return f"{missing:,} {column} value(s) refer to no row of {table} ({kept})"
 
 
 def needs_snapshot(spec: TableSpec) -> bool:

@@ -67,13 +67,22 @@ class Stage:
         cursor.execute(f"CREATE TEMPORARY TABLE {self.name} ({', '.join(definitions)})")
 
     def fill(self, cursor, rows: Iterable[tuple[int, list[Any]]]) -> None:
-        """Insert ``(line, values)`` pairs in batches; a repeated key keeps its last line's values."""
+        """Insert ``(line, values)`` pairs; a repeated key keeps its last line's values."""
+
+        def counted() -> Iterator[tuple[int, list[Any]]]:
+            for row in rows:
+                self.rows += 1
+                yield row
+
+        self.backend.fill_stage(cursor, self, counted())
+
+    def insert_batches(self, cursor, rows: Iterator[tuple[int, list[Any]]]) -> None:
+        """:meth:`fill` by batched upserts (every backend can)."""
         columns = [LINE, *self.columns]
         others = [c for c in columns if c not in self.key]
         sql = self.backend.upsert_sql(self.table, columns, key=self.key, update=others)
-        for batch in batches(iter(rows)):
+        for batch in batches(rows):
             cursor.executemany(sql, [(line, *values) for line, values in batch])
-            self.rows += len(batch)
 
     def count(self, cursor) -> int:
         cursor.execute(f"SELECT COUNT(*) FROM {self.name}")
@@ -81,12 +90,7 @@ class Stage:
 
     def dangling(self, cursor, column: str, table: str, target: str) -> int:
         """How many distinct values of ``column`` refer to no row of ``table``."""
-        q = self.q
-        cursor.execute(
-            f"SELECT COUNT(DISTINCT s.{q(column)}) FROM {self.name} s WHERE s.{q(column)} IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {q(table)} t WHERE t.{q(target)} = s.{q(column)})"
-        )
-        return cursor.fetchone()[0]
+        return dangling(cursor, self.name, [], column, table, target)
 
     def sweep(
         self,
@@ -127,6 +131,27 @@ class Stage:
 
     def drop(self, cursor) -> None:
         cursor.execute(self.backend.drop_temporary_sql(self.name))
+
+
+def dangling(cursor, relation: str, params: list[Any], column: str, table: str, target: str) -> int:
+    """How many distinct values of ``column`` in ``relation`` (a table, or a subquery with its
+    ``params``) refer to no row of ``table``."""
+    q = connection.ops.quote_name
+    cursor.execute(
+        f"SELECT COUNT(DISTINCT s.{q(column)}) FROM {relation} s WHERE s.{q(column)} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {q(table)} t WHERE t.{q(target)} = s.{q(column)})",
+        params,
+    )
+    return cursor.fetchone()[0]
+
+
+def repeats(cursor, relation: str, params: list[Any], key: tuple[str, ...]) -> int:
+    """How many rows of ``relation`` repeat the ``key`` of another (each beyond the first)."""
+    columns = ", ".join(map(connection.ops.quote_name, key))
+    cursor.execute(
+        f"SELECT SUM(n - 1) FROM (SELECT COUNT(*) AS n FROM {relation} s GROUP BY {columns}) g", params
+    )
+    return cursor.fetchone()[0] or 0
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.db import connection
 
@@ -20,7 +20,7 @@ from ..package.tsv import TsvReader
 from .backends import backend
 from .joined import JOINED, load_joined
 from .rows import LoadAgain, LoadCounts, LoadOptions, RowPlan, RowStream, TableLoad
-from .snapshot import check_snapshot, needs_snapshot
+from .snapshot import check_snapshot, check_written, needs_snapshot
 from .tables import TableSpec, table_spec
 
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
@@ -50,8 +50,22 @@ def load_table_member(
             open_stream=open_stream, member=joined, label=label, options=options, course_id=course_id
         )
     spec = table_spec(member_table(token))
-    counts = load_member(open_stream=open_stream, spec=spec, label=label, options=options, size=size)
-    if needs_snapshot(spec):
+    # Where the backend keeps the file's rows after writing them (MySQL), repeats and dangling
+    # links are counted there; else (SQLite, or a sweep, which needs the rows' keys even where a
+    # row was refused) the file is read once more.
+    noticed: list[list[str]] = []
+    on_written = None
+    if needs_snapshot(spec) and not spec.sweep:
+
+        def on_written(cursor, relation: str, params: list) -> None:
+            noticed.append(check_written(cursor, relation, params, spec=spec))
+
+    counts = load_member(
+        open_stream=open_stream, spec=spec, label=label, options=options, size=size, on_written=on_written
+    )
+    if noticed:
+        counts.warnings.extend(noticed[-1])
+    elif needs_snapshot(spec):
         check_snapshot(
             open_stream=read_again or open_stream,
             spec=spec,
@@ -69,6 +83,7 @@ def load_member(
     label: str,
     options: LoadOptions,
     size: int = 0,
+    on_written: Callable[[Any, str, list[Any]], None] | None = None,
 ) -> LoadCounts:
     """Load one member's rows into ``spec.table`` inside the caller's transaction.
 
@@ -77,13 +92,16 @@ def load_member(
     backend's first way of loading did not fit (see :class:`~.rows.LoadAgain`).
     """
     writer = backend(connection)
+    args = (writer, open_stream, spec, label, options, size, on_written)
     try:
-        return _load_once(writer, open_stream, spec, label, options, size, first_attempt=True)
+        return _load_once(*args, first_attempt=True)
     except LoadAgain:
-        return _load_once(writer, open_stream, spec, label, options, size, first_attempt=False)
+        return _load_once(*args, first_attempt=False)
 
 
-def _load_once(writer, open_stream, spec, label, options, size, *, first_attempt: bool) -> LoadCounts:
+def _load_once(
+    writer, open_stream, spec, label, options, size, on_written, *, first_attempt: bool
+) -> LoadCounts:
     counts = LoadCounts()
     with open_stream() as stream:
         reader = TsvReader(stream, file=label, tolerant=options.skip_bad_rows)
@@ -93,5 +111,9 @@ def _load_once(writer, open_stream, spec, label, options, size, *, first_attempt
         counts.unknown_columns = plan.unknown
         rows = RowStream(reader, plan, options, counts)
         connection.ensure_connection()
-        writer.load(TableLoad(stream, plan, rows, counts, options, size, first_attempt=first_attempt))
+        writer.load(
+            TableLoad(
+                stream, plan, rows, counts, options, size, first_attempt=first_attempt, on_written=on_written
+            )
+        )
     return counts

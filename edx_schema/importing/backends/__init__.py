@@ -87,6 +87,28 @@ class Backend:
             clause += " WHERE " + " OR ".join(f"{q(table)}.{q(c)} IS NOT excluded.{q(c)}" for c in update)
         return clause
 
+    def insert_new_sql(self, table: str, columns: list[str], *, source: str) -> str:
+        """``INSERT`` the rows of ``source`` (a ``SELECT``) whose unique values are not there yet.
+
+        Counted by the statement: a row another transaction inserted first is skipped, not
+        counted twice.
+        """
+        names = ", ".join(map(self.quote, columns))
+        return f"INSERT INTO {self.quote(table)} ({names}) {source} ON CONFLICT DO NOTHING"
+
+    def changed_rows(self, rowcount: int, rows: int) -> int:
+        """How many of ``rows`` existing rows an ``upsert_sql(..., only_changed=True)`` changed."""
+        return rowcount  # the WHERE of DO UPDATE leaves unchanged rows uncounted
+
+    def lock_sql(self, select: str) -> str | None:
+        """``select`` locking the rows (and gaps) it reads until the transaction ends, or None
+        where one writer at a time is all the database allows anyway (SQLite)."""
+        return None
+
+    def fill_stage(self, cursor, stage, rows) -> None:
+        """Write ``(line, values)`` rows into a :class:`~..stage.Stage` (a later key replaces)."""
+        stage.insert_batches(cursor, rows)
+
     def column_collation(self, table: str, column: str) -> str | None:
         """The collation of a text column of ``table`` (None: the database's plain comparison)."""
         f = next(f for f in _model(table)._meta.concrete_fields if f.column == column)

@@ -34,6 +34,33 @@ class MysqlBackend(Backend):
         q = self.quote
         return "ON DUPLICATE KEY UPDATE " + ", ".join(f"{q(c)} = VALUES({q(c)})" for c in update or key[:1])
 
+    def insert_new_sql(self, table: str, columns: list[str], *, source: str) -> str:
+        # IGNORE: a duplicate key (here, or inserted by another transaction meanwhile, which
+        # InnoDB waits for) skips the row; the values were checked before, so nothing else is.
+        names = ", ".join(map(self.quote, columns))
+        return f"INSERT IGNORE INTO {self.quote(table)} ({names}) {source}"
+
+    def changed_rows(self, rowcount: int, rows: int) -> int:
+        # CLIENT_FOUND_ROWS: 2 per changed row, 1 per row found unchanged.
+        return rowcount - rows
+
+    def lock_sql(self, select: str) -> str | None:
+        return f"{select} FOR UPDATE"
+
+    def fill_stage(self, cursor, stage, rows) -> None:
+        # LOAD DATA from a pipe, as a member's own rows; REPLACE: a later line of a key wins.
+        if not _local_infile(cursor):
+            stage.insert_batches(cursor, rows)
+            return
+        names = ", ".join(map(quote, [*stage.columns, "edx_schema_line"]))
+        with RowPipe(rows, label=stage.table, line_column=True) as pipe:
+            cursor.execute(
+                f"LOAD DATA LOCAL INFILE %s REPLACE INTO TABLE {stage.name} CHARACTER SET utf8mb4 "
+                r"FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' "
+                f"({names})",
+                [pipe.path],
+            )
+
     def column_collation(self, table: str, column: str) -> str | None:
         # As the table has it: made under the database's default of that day, or the field's.
         with self.connection.cursor() as cursor:
@@ -92,6 +119,7 @@ class _Writer:
             job.rows,
         )
         self.table = quote(job.plan.spec.table)
+        self.on_written = job.on_written
         self.update = [c for c in job.plan.file_columns if c not in job.plan.spec.key]
 
     def run(self, *, direct: bool) -> None:
@@ -156,6 +184,10 @@ class _Writer:
             # another unique index): LOAD DATA LOCAL skipped them. Merge instead, which says why.
             raise LoadAgain
         self.counts.inserted = loaded
+        if self.on_written is not None:  # the course had no row before: its rows are the file's
+            self.on_written(
+                cursor, f"(SELECT * FROM {self.table} WHERE course_id = %s)", [self.counts.course_id]
+            )
 
     def _create_staging(self, cursor) -> str:
         staging = quote(f"edx_schema_staging_{self.plan.spec.table}")
@@ -197,6 +229,8 @@ class _Writer:
             more = self._upsert(cursor, staging, checked=True)
             inserted, updated, written = inserted + more[0], updated + more[1], written + more[2]
         cursor.execute("RELEASE SAVEPOINT edx_schema_merge")
+        if self.on_written is not None:
+            self.on_written(cursor, staging, [])
         cursor.execute(f"DROP TEMPORARY TABLE {staging}")
         self.counts.inserted = inserted
         self.counts.updated = updated
