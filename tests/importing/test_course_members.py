@@ -485,3 +485,28 @@ def test_language_proficiencies_are_replaced_for_the_courses_learners_only(tmp_p
         (2, theirs, "de"),
         (3, mine, "en"),
     ]
+
+
+# --- subsection grades: each row's course gets its empty block list ------------------------------
+
+
+def test_subsection_grades_of_two_courses_in_one_file_each_get_their_courses_block_list(tmp_path):
+    """The first row's course is prepared for a straight load; a row of another course makes the
+    load fall back to the merge, which prepares every course."""
+    from edx_schema.models import PersistentSubsectionGrade
+
+    header = (
+        "course_id user_id usage_key earned_all possible_all earned_graded possible_graded "
+        "first_attempted created modified"
+    )
+    when = "2024-03-01 10:00:00"
+    other = "course-v1:UniversityX+CS-102x+1T2025"
+    rows = [
+        f"{course} | 5 | block-v1:{course[10:]}+type@sequential+block@hw1 | 1 | 2 | 1 | 2 | "
+        f"{when} | {when} | {when}"
+        for course in (COURSE, other)
+    ]
+    result = load(package(tmp_path, "2024-03-03", {"grades_persistentsubsectiongrade": tsv(header, *rows)}))
+    assert result["grades_persistentsubsectiongrade"].inserted == 2
+    stored = PersistentSubsectionGrade.objects.values_list("course_id", "visible_blocks__course_id")
+    assert sorted((str(a), str(b)) for a, b in stored) == [(COURSE, COURSE), (other, other)]

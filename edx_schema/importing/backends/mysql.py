@@ -105,6 +105,7 @@ class _Collision(Exception):
 
 
 _DUPLICATE_KEY = 1062  # ER_DUP_ENTRY
+_NO_PARENT = 1452  # ER_NO_REFERENCED_ROW_2
 
 
 class _Writer:
@@ -125,9 +126,7 @@ class _Writer:
     def run(self, *, direct: bool) -> None:
         # Loading straight into the table is only safe where nothing can be refused on the way:
         # no enforced foreign keys, and (checked below) no row of this course there yet.
-        direct = (
-            direct and "course_id" in self.plan.columns and not self.plan.fk and not self.plan.spec.derived
-        )
+        direct = direct and "course_id" in self.plan.columns and not self.plan.fk
         with self.backend.connection.cursor() as cursor:
             if _local_infile(cursor):
                 self._load(cursor, direct=direct)
@@ -161,6 +160,9 @@ class _Writer:
             direct = cursor.fetchone() is None
         with member_savepoint(cursor):
             if direct:
+                # What the rows refer to (a subsection grade's block list), made for the course of
+                # the first row: a row of another course fails the load, which is then merged.
+                self.plan.prepare_courses({self.counts.course_id})
                 self._direct(cursor, _chain(head, rows))
             else:
                 self._staged(cursor, _chain(head, rows))
@@ -177,7 +179,12 @@ class _Writer:
 
     def _direct(self, cursor, rows: Iterator[Row]) -> None:
         with RowPipe(rows, label=self.plan.label, line_column=False) as pipe:
-            loaded = self._load_data(cursor, pipe.path, self.table, self.plan.all_columns)
+            try:
+                loaded = self._load_data(cursor, pipe.path, self.table, self.plan.all_columns)
+            except IntegrityError as error:
+                if error.args[0] != _NO_PARENT:
+                    raise
+                raise LoadAgain from None
         expected = self.counts.read - self.counts.rejected
         if loaded != expected or self.backend.connection.connection.warning_count():
             # Some rows collided with rows already there (another course's ids, or values of
