@@ -68,14 +68,14 @@ def package(tmp_path: Path, *, bad_enrollment: bool = False) -> Path:
 
 def test_a_bug_while_loading_one_member_fails_that_member_and_the_others_load(tmp_path, monkeypatch):
     folder = package(tmp_path)
-    real = member_import.load_member
+    real = member_import.load_table_member
 
-    def load_member(**kwargs):
+    def load_table_member(**kwargs):
         if "student_courseenrollment" in kwargs["label"]:
             raise ZeroDivisionError("division by zero in a row converter")
         return real(**kwargs)
 
-    monkeypatch.setattr(member_import, "load_member", load_member)
+    monkeypatch.setattr(member_import, "load_table_member", load_table_member)
     out, err, error = run("import_package", str(folder))
     assert error is not None  # non-zero exit
     assert "1 file(s) failed" in str(error)
@@ -91,7 +91,7 @@ def test_a_bug_while_loading_one_member_fails_that_member_and_the_others_load(tm
 
 def test_verbosity_3_prints_the_traceback_of_a_bug(tmp_path, monkeypatch):
     folder = package(tmp_path)
-    monkeypatch.setattr(member_import, "load_member", lambda **kwargs: {}["no such key"])
+    monkeypatch.setattr(member_import, "load_table_member", lambda **kwargs: {}["no such key"])
     out, err, error = run("import_package", str(folder), "-v", "3")
     assert error is not None
     assert "unexpected KeyError: 'no such key'" in out

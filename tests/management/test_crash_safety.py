@@ -35,6 +35,16 @@ ASSIGNED = {
     "edx_schema_courseblock": {"id"},
     "edx_schema_forumpost": {"id"},
     "edx_schema_gradingpolicy": {"id", "created", "modified"},
+    # Rows of the projections and joins (package_tables §2.4 to 2.7), and what they link to.
+    "student_courseaccessrole": {"id"},
+    "django_comment_client_role": {"id"},
+    "django_comment_client_role_users": {"id", "role_id"},
+    "course_groups_courseusergroup": {"id"},
+    "course_groups_cohortmembership": {"id", "course_user_group_id"},
+    "course_groups_courseusergroup_users": {"id", "courseusergroup_id"},
+    "credit_creditcourse": {"id"},
+    "credit_crediteligibility": {"course_id"},
+    "edx_schema_emailoptin": {"id"},
 }
 
 

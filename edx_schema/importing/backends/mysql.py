@@ -124,9 +124,6 @@ class _Writer:
         self.update = [c for c in job.plan.file_columns if c not in job.plan.spec.key]
 
     def run(self, *, direct: bool) -> None:
-        # Loading straight into the table is only safe where nothing can be refused on the way:
-        # no enforced foreign keys, and (checked below) no row of this course there yet.
-        direct = direct and "course_id" in self.plan.columns and not self.plan.fk
         with self.backend.connection.cursor() as cursor:
             if _local_infile(cursor):
                 self._load(cursor, direct=direct)
@@ -153,10 +150,16 @@ class _Writer:
         head = next(rows, None)
         if head is None:
             return
+        # Straight into the table where no row of the file's can be there yet: none of its course,
+        # or (a table without courses) none at all. LOAD DATA LOCAL skips, with a warning, a row
+        # that a key, a unique value or a missing parent refuses: then the member is loaded again
+        # the careful way, which says why (LoadAgain).
+        self.written = f"(SELECT * FROM {self.table})", []
+        if "course_id" in self.plan.columns:
+            self.written = f"(SELECT * FROM {self.table} WHERE course_id = %s)", [self.counts.course_id]
         if direct:
-            cursor.execute(
-                f"SELECT 1 FROM {self.table} WHERE course_id = %s LIMIT 1", [self.counts.course_id]
-            )
+            relation, params = self.written
+            cursor.execute(f"SELECT 1 FROM {relation} s LIMIT 1", params)
             direct = cursor.fetchone() is None
         with member_savepoint(cursor):
             if direct:
@@ -191,10 +194,8 @@ class _Writer:
             # another unique index): LOAD DATA LOCAL skipped them. Merge instead, which says why.
             raise LoadAgain
         self.counts.inserted = loaded
-        if self.on_written is not None:  # the course had no row before: its rows are the file's
-            self.on_written(
-                cursor, f"(SELECT * FROM {self.table} WHERE course_id = %s)", [self.counts.course_id]
-            )
+        if self.on_written is not None:  # there was no row of the file's before: these are its rows
+            self.on_written(cursor, *self.written)
 
     def _create_staging(self, cursor) -> str:
         staging = quote(f"edx_schema_staging_{self.plan.spec.table}")
