@@ -60,6 +60,18 @@ def _dangling_note(missing: int, column: str, table: str) -> str:
     return f"{missing:,} {column} value(s) refer to no row of {table} ({kept})"
 
 
+def has_rows_in_scope(spec: TableSpec, course_id: str) -> bool:
+    """Whether ``spec``'s table has rows in the sweep scope of the course (before a load)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(spec.table)
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {spec.sweep} LIMIT 1", [course_id] * spec.sweep.count("%s")
+        )
+        return cursor.fetchone() is not None
+
+
 def needs_snapshot(spec: TableSpec) -> bool:
     """Whether loading ``spec``'s members takes the second pass."""
     return bool(spec.sweep or spec.report_repeats or spec.unconstrained_references(list(spec.fields)))
@@ -72,8 +84,10 @@ def check_snapshot(
     label: str,
     course_id: str | None,
     counts: LoadCounts,
+    sweep: bool = True,
 ) -> None:
-    """Sweep, count repeats and dangling ids for a member just loaded; add to ``counts``."""
+    """Sweep (if ``sweep`` and the table has a scope), count repeats and dangling ids for a
+    member just loaded; add to ``counts``."""
     from django.db import connection
 
     with open_stream() as stream:
@@ -104,7 +118,7 @@ def check_snapshot(
             if spec.report_repeats:
                 report_repeats(stage, cursor, counts)
             report_dangling(stage, cursor, references, counts)
-            if spec.sweep:
+            if spec.sweep and sweep:
                 if course_id is None:
                     counts.warnings.append(
                         "rows no longer in this file were not removed: its course is unknown"

@@ -20,7 +20,7 @@ from ..package.tsv import TsvReader
 from .backends import backend
 from .joined import JOINED, load_joined
 from .rows import LoadAgain, LoadCounts, LoadOptions, RowPlan, RowStream, TableLoad
-from .snapshot import check_snapshot, check_written, needs_snapshot
+from .snapshot import check_snapshot, check_written, has_rows_in_scope, needs_snapshot
 from .tables import TableSpec, table_spec
 
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
@@ -50,12 +50,14 @@ def load_table_member(
             open_stream=open_stream, member=joined, label=label, options=options, course_id=course_id
         )
     spec = table_spec(member_table(token))
+    # A course with no rows in the table yet has nothing the file could no longer hold.
+    sweep = bool(spec.sweep) and not (course_id and not has_rows_in_scope(spec, course_id))
     # Where the backend keeps the file's rows after writing them (MySQL), repeats and dangling
     # links are counted there; else (SQLite, or a sweep, which needs the rows' keys even where a
     # row was refused) the file is read once more.
     noticed: list[list[str]] = []
     on_written = None
-    if needs_snapshot(spec) and not spec.sweep:
+    if needs_snapshot(spec) and not sweep:
 
         def on_written(cursor, relation: str, params: list) -> None:
             noticed.append(check_written(cursor, relation, params, spec=spec))
@@ -72,6 +74,7 @@ def load_table_member(
             label=label,
             course_id=counts.course_id or course_id,
             counts=counts,
+            sweep=sweep,
         )
     return counts
 
