@@ -188,23 +188,28 @@ def _cohorts(step: Apply) -> None:
 
 def _cohort_users(step: Apply) -> None:
     """Keep the LMS's ``CourseUserGroup.users`` link table in step with the memberships, as
-    ``CohortMembership.save()`` does."""
-    if step.course_id is None:
-        return
+    ``CohortMembership.save()`` does, for the member's course and every course its rows name."""
+
+    def courses(column: str) -> str:
+        return f"({column} = %s OR {column} IN (SELECT s.course_id FROM {{stage}} s))"
+
+    params = (step.course_id or "",)
     step.run(
         "DELETE FROM {course_groups_courseusergroup_users} WHERE courseusergroup_id IN "
-        "(SELECT id FROM {course_groups_courseusergroup} WHERE course_id = %s) AND NOT EXISTS "
+        f"(SELECT id FROM {{course_groups_courseusergroup}} WHERE {courses('course_id')}) AND NOT EXISTS "
         "(SELECT 1 FROM {course_groups_cohortmembership} m "
         "WHERE m.course_user_group_id = {course_groups_courseusergroup_users}.courseusergroup_id "
         "AND m.user_id = {course_groups_courseusergroup_users}.user_id)",
-        (step.course_id,),
+        params,
     )
-    step.run(
-        "INSERT INTO {course_groups_courseusergroup_users} (courseusergroup_id, user_id) "
-        "SELECT m.course_user_group_id, m.user_id FROM {course_groups_cohortmembership} m "
-        "WHERE m.course_id = %s AND NOT EXISTS (SELECT 1 FROM {course_groups_courseusergroup_users} u "
-        "WHERE u.courseusergroup_id = m.course_user_group_id AND u.user_id = m.user_id)",
-        (step.course_id,),
+    step.insert_new(
+        "course_groups_courseusergroup_users",
+        ["courseusergroup_id", "user_id"],
+        step.sql(
+            "SELECT m.course_user_group_id, m.user_id FROM {course_groups_cohortmembership} m "
+            f"WHERE {courses('m.course_id')}"
+        ),
+        params,
     )
 
 
