@@ -7,8 +7,10 @@ the input, an import must (issue 12):
 - print no traceback (in process: let no exception but CommandError out of the command);
 - exit non-zero, naming the member, exactly when that member stored nothing, and exit 0 exactly
   when all of its rows are stored; the untouched member loads either way;
-- be atomic: a failed member leaves every table as it was, a loaded one holds every row (as many
-  as the file has distinct keys, counted by an oracle that uses the standard library);
+- be atomic: a failed member leaves every table as it was, a loaded one holds exactly the file's
+  rows (its distinct keys, or a join member's rows joined back from its tables, as an oracle
+  that uses the standard library reads them from the bytes; a member that replaces its course's
+  set leaves the file's set, not the union with last week's);
 - stay under the memory limit.
 
 :func:`check` returns what went wrong as a list of sentences; an empty list is a pass.
