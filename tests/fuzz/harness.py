@@ -7,8 +7,10 @@ the input, an import must (issue 12):
 - print no traceback (in process: let no exception but CommandError out of the command);
 - exit non-zero, naming the member, exactly when that member stored nothing, and exit 0 exactly
   when all of its rows are stored; the untouched member loads either way;
-- be atomic: a failed member leaves every table as it was, a loaded one holds every row (as many
-  as the file has distinct keys, counted by an oracle that uses the standard library);
+- be atomic: a failed member leaves every table as it was, a loaded one holds exactly the file's
+  rows (its distinct keys, or a join member's rows joined back from its tables, as an oracle
+  that uses the standard library reads them from the bytes; a member that replaces its course's
+  set leaves the file's set, not the union with last week's);
 - stay under the memory limit.
 
 :func:`check` returns what went wrong as a list of sentences; an empty list is a pass.
@@ -16,6 +18,7 @@ the input, an import must (issue 12):
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -126,7 +129,16 @@ def mutated(case: Case) -> Mutated:
     if case.mutator == "none":
         return Mutated(case, original, [], container)
     data, notes = mutate(case.mutator, original, rng)
-    return Mutated(case, data, notes, container, same_meaning=case.mutator in ("bom", "crlf"))
+    return Mutated(case, data, notes, container, same_meaning=keeps_meaning(case))
+
+
+def keeps_meaning(case: Case) -> bool:
+    """Whether the case's mutation leaves what the member means as it was (a BOM; CRLF line ends,
+    except in the opt-in list, whose lines end so already and whose values may hold line breaks;
+    the list's header repeated, as the exporter does before each chunk of courses)."""
+    if sample.category(case.kind) == "csv":
+        return case.mutator in ("bom", "repeat_header")
+    return case.mutator in ("bom", "crlf")
 
 
 # -- the regression corpus -------------------------------------------------------------------------
@@ -263,6 +275,7 @@ class Database:
     def __init__(self, connect: Callable[[], object], quote: Callable[[str], str]) -> None:
         self._connect = connect
         self.quote = quote
+        self._weighers: dict[str, sample.Fold] = {}
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         connection = self._connect()
@@ -293,21 +306,58 @@ class Database:
             return [c.name for c in connection.introspection.get_table_description(cursor, table)]
 
     def folds(self, table: str) -> dict[str, sample.Fold]:
-        """The text columns of ``table`` that the database compares case-insensitively, and how.
+        """The text columns of ``table`` that the database does not compare as they are, and how.
 
-        MariaDB's ``_ci`` collations ignore letter case (of any script) and trailing spaces;
-        SQLite's ``NOCASE``, which edx-opaque-keys gives course and usage key columns there,
-        folds ASCII letters only. Every other column compares as it is.
+        On MariaDB, every text column: its collation decides which texts are equal (``_ci`` ones
+        ignore letter case, accents and, in the Unicode ones, control characters; all but the
+        ``nopad`` ones ignore trailing spaces), and the database itself says what it compares, a
+        text's weight under the collation. SQLite's ``NOCASE``, which edx-opaque-keys gives course
+        and usage key columns there, folds ASCII letters only; other columns compare as they are.
         """
         from django.db import connection
 
-        with connection.cursor() as cursor:  # the child's schema is this database's
+        if connection.vendor == "mysql":  # the child's database is this one
+            columns = self.query(
+                "SELECT column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() AND table_name = %s AND collation_name IS NOT NULL",
+                (table,),
+            )
+            return {column: self._weigher(collation) for column, collation in columns}
+        with connection.cursor() as cursor:
             description = connection.introspection.get_table_description(cursor, table)
-            if connection.vendor == "mysql":
-                cursor.execute("SELECT @@collation_database")  # what a column without its own has
-                (default,) = cursor.fetchone()
-                return {c.name: _fold_ci for c in description if (c.collation or default).endswith("_ci")}
         return {c.name: _fold_ascii for c in description if (c.collation or "").upper() == "NOCASE"}
+
+    def _weigher(self, collation: str) -> sample.Fold:
+        """A fold that gives a text's weight under a MariaDB collation (what it compares)."""
+        if collation not in self._weighers:
+            pad = "nopad" not in collation
+            sql = f"SELECT WEIGHT_STRING(CONVERT(%s USING utf8mb4) COLLATE {collation})"
+
+            @functools.cache
+            def weigh(text: str) -> Weighed:
+                (weight,) = self.query(sql, (text.rstrip(" ") if pad else text,))[0]
+                return Weighed(bytes(weight), text)
+
+            self._weighers[collation] = weigh
+        return self._weighers[collation]
+
+    def view_folds(self, view: sample.View) -> dict[tuple[str, str], sample.Fold]:
+        """The folds of a view's columns, by ``(table, column)``."""
+        found = {}
+        for table in view.tables:
+            found.update({(table, column): fold for column, fold in self.folds(table).items()})
+        return found
+
+    def view(self, view: sample.View, *, folded: bool = True) -> list[set[tuple]]:
+        """Each of the view's selects' rows, values as the oracle writes them (``folded``: text
+        folded as the database compares it), or as they are."""
+        folds = self.view_folds(view) if folded else {}
+        fold = [folds.get(source) for source in view.sources]
+        names = _Quoted(self.quote)
+        return [
+            {tuple(sample.normal(value, f) for value, f in zip(row, fold, strict=True)) for row in rows}
+            for rows in (self.query(select.format_map(names)) for select in view.selects)
+        ]
 
     def records(self) -> dict[str, tuple[str, str]]:
         """member -> (outcome, message) of the latest import record of each member."""
@@ -316,8 +366,26 @@ class Database:
         return {member: (outcome, message) for member, outcome, message in rows}
 
 
-def _fold_ci(text: str) -> str:
-    return text.casefold().rstrip(" ")
+class _Quoted(dict):
+    """``{table}`` in a view's SQL, quoted for the database."""
+
+    def __init__(self, quote: Callable[[str], str]) -> None:
+        super().__init__()
+        self.quote = quote
+
+    def __missing__(self, table: str) -> str:
+        return self.quote(table)
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A text as a MariaDB collation compares it: equal to another of the same weight; shown as itself."""
+
+    weight: bytes
+    text: str = field(compare=False)
+
+    def __repr__(self) -> str:
+        return repr(self.text)
 
 
 def _fold_ascii(text: str) -> str:
@@ -500,10 +568,11 @@ def _temporary():
 
 @dataclass
 class State:
-    """What the database held before a case ran."""
+    """What the database held before a case ran: every table's count, and the rows of the tables
+    the mutated member fills."""
 
     counts: dict[str, int]
-    member_rows: list[tuple]
+    filled_rows: dict[str, list[tuple]]
 
 
 @dataclass
@@ -516,7 +585,7 @@ class Expected:
 
 
 def snapshot(db: Database, case: Case, tables: list[str]) -> State:
-    return State(db.counts(tables), db.rows(sample.table_of(case.kind)))
+    return State(db.counts(tables), {t: db.rows(t) for t in sample.tables_filled(case.kind)})
 
 
 def check(
@@ -535,9 +604,7 @@ def check(
     ``others``: tables that the package's other members fill in this same run (besides the
     untouched member's), which a failed member leaves free to change.
     """
-    case = mutation.case
     problems: list[str] = []
-    table = sample.table_of(case.kind)
     untouched_table = sample.table_of(mutation.untouched_kind)
     member_name, untouched_name = sample.label(built.member), sample.label(built.untouched)
     if outcome.hung:
@@ -553,14 +620,14 @@ def check(
     if SECRET in outcome.text:
         problems.append("the content of a file outside the package was printed")
     records = db.records()
-    after_rows = db.rows(table)
     after_counts = db.counts(tables)
     member = records.get(built.member)
     if member is not None and SECRET in member[1]:
         problems.append("the content of a file outside the package was stored in the import log")
+    changed = _changed_rows(db, before, others)
     if outcome.crash or outcome.signal or TRACEBACK in outcome.text:  # what follows is moot
-        if after_rows != before.member_rows and (member is None or member[0] != "loaded"):
-            problems.append(f"{table}: rows changed although the member did not load")
+        if changed and (member is None or member[0] != "loaded"):
+            problems.append(f"{', '.join(changed)}: rows changed although the member did not load")
         return problems
     untouched = records.get(built.untouched)
     if untouched is None or untouched[0] != "loaded":
@@ -571,7 +638,7 @@ def check(
     if outcome.exit_ok:
         if member is None or member[0] != "loaded":
             problems.append(f"exit status 0, but {member_name} is not recorded as loaded: {member}")
-        problems += _check_complete(mutation, db, before, expected, after_rows)
+        problems += _check_complete(mutation, db, before, expected, others)
     else:
         if member is None:
             problems.append(f"exit status non-zero, but {member_name} has no import record")
@@ -579,56 +646,84 @@ def check(
             problems.append(f"exit status non-zero, but {member_name} is recorded as {member[0]}")
         else:
             problems += _check_message(member[1], member_name, outcome.text)
-        if after_rows != before.member_rows:
-            problems.append(
-                f"{table}: the member failed but left {len(after_rows) - len(before.member_rows):+} rows "
-                f"({len(before.member_rows)} before, {len(after_rows)} after)"
-            )
+        problems += [f"{table}: the member failed but {what}" for table, what in changed.items()]
         ignored = {untouched_table, "edx_schema_importrecord", *others}
-        changed = {
+        counted = {
             t: (before.counts[t], after_counts[t])
             for t in tables
             if t not in ignored and before.counts[t] != after_counts[t]
         }
-        if changed:
-            problems.append(f"the member failed but these tables changed (rows before, after): {changed}")
+        if counted:
+            problems.append(f"the member failed but these tables changed (rows before, after): {counted}")
     return problems
+
+
+def _changed_rows(db: Database, before: State, others: frozenset[str]) -> dict[str, str]:
+    """The tables the member fills whose rows are not what they were, and how."""
+    changed = {}
+    for table, rows in before.filled_rows.items():
+        after = db.rows(table)
+        if table not in others and after != rows:
+            changed[table] = f"left {len(after) - len(rows):+} rows ({len(rows)} before, {len(after)} after)"
+            if len(after) == len(rows):
+                changed[table] = f"changed rows: {sorted(set(after) ^ set(rows), key=repr)[:2]}"
+    return changed
 
 
 def untouched_rows(mutation: Mutated) -> int:
     """What the untouched member of a case stores."""
     kind = mutation.untouched_kind
-    return sample.expected_rows(kind, sample.member_bytes(kind, mutation.case.course), folds={})
+    return sample.expected_rows(kind, sample.member_bytes(kind, mutation.case.course))
 
 
 def _check_complete(
-    mutation: Mutated,
-    db: Database,
-    before: State,
-    expected: Expected,
-    after_rows: list[tuple],
+    mutation: Mutated, db: Database, before: State, expected: Expected, others: frozenset[str]
 ) -> list[str]:
-    """A loaded member stored every row: as many as the file has distinct keys."""
+    """A loaded member stored every row: its view holds the file's rows (its distinct keys)."""
     case = mutation.case
     if mutation.data is None:  # inflated: the oracle would have to read hundreds of MiB
         return []
+    if case.kind in sample.DOCUMENTS:
+        return _check_document(mutation, db)
+    view = sample.view(case.kind)
     try:
-        wanted = sample.expected_rows(case.kind, mutation.data, folds=db.folds(sample.table_of(case.kind)))
+        wanted = sample.expected_view(case.kind, mutation.data, course=case.course, folds=db.view_folds(view))
     except sample.NoOracle as error:
-        if sample.category(case.kind) == "tsv":
-            return [f"the member loaded, but it does not decode ({error})"]
-        return []
+        return [f"the member loaded, but it does not decode ({error})"]
+    if wanted.says_nothing:
+        changed = _changed_rows(db, before, others)
+        return [f"{table}: a zero-length member {what}" for table, what in changed.items()]
     problems = []
-    if len(after_rows) != wanted:
-        problems.append(
-            f"the member loaded {len(after_rows)} rows, but the file has {wanted} (not all or nothing)"
-        )
+    for select, stored in zip(view.selects, db.view(view), strict=True):
+        missing, extra = wanted.rows - stored, stored - wanted.rows
+        if missing or (extra and wanted.exact):
+            where = select.split(" FROM ")[1].split(" ")[0].strip("{}")
+            problems.append(
+                f"{where}: the member loaded {len(stored)} rows, but the file has {len(wanted.rows)} "
+                f"(not all or nothing); not stored: {_some(missing)}; not in the file: {_some(extra)}"
+            )
     if mutation.same_meaning and expected.clean_rows is not None:
-        rows = db.rows(sample.table_of(case.kind), expected.clean_columns)
+        rows = clean_rows(db, case.kind, expected.clean_columns)
         if rows != expected.clean_rows:
             differ = sorted(set(rows) ^ set(expected.clean_rows), key=repr)[:2]
             problems.append(f"the stored rows differ from the clean member's: {differ}")
     return problems
+
+
+def _check_document(mutation: Mutated, db: Database) -> list[str]:
+    """A loaded document stored as many rows as it holds (as the oracle counts them)."""
+    try:
+        wanted = sample.expected_rows(mutation.case.kind, mutation.data or b"")
+    except sample.NoOracle:
+        return []
+    stored = len(db.rows(sample.table_of(mutation.case.kind)))
+    if stored != wanted:
+        return [f"the member loaded {stored} rows, but the file has {wanted} (not all or nothing)"]
+    return []
+
+
+def _some(rows: set[tuple]) -> str:
+    return repr(sorted(rows, key=repr)[:2]) if rows else "-"
 
 
 def _check_message(message: str, member_name: str, text: str) -> list[str]:
@@ -647,11 +742,19 @@ def _check_message(message: str, member_name: str, text: str) -> list[str]:
 def clean_columns(db: Database, case: Case) -> list[str]:
     """The member's own columns (a natural-key table's id is the database's, not the file's)."""
     table = sample.table_of(case.kind)
-    header = sample.member_bytes(case.kind, case.course).partition(b"\n")[0].decode().split("\t")
-    skip = (
-        {"id"} if case.kind in ("grades_persistentcoursegrade", "grades_persistentsubsectiongrade") else set()
-    )
+    header = sample.header(case.kind, sample.member_bytes(case.kind, case.course))
+    skip = {"id"} if sample.view(case.kind).columns != ("id",) else set()
     return [c for c in db.columns(table) if c in header and c not in skip]
+
+
+def clean_rows(db: Database, kind: str, columns: list[str]) -> list[tuple]:
+    """What a member stored, to compare with what the clean member stored: its table's columns,
+    or, for a join member (whose rows refer to rows it made, by ids that differ from run to
+    run), its view's rows."""
+    view = sample.view(kind)
+    if view.join:
+        return [tuple(sorted(rows, key=repr)) for rows in db.view(view, folded=False)]
+    return db.rows(sample.table_of(kind), columns)
 
 
 def _indent(text: str) -> str:
@@ -676,13 +779,16 @@ def report(failures: list[tuple[Mutated, list[str]]], total: int) -> str:
 # -- in this process ------------------------------------------------------------------------------
 
 
-def preload(paths: list[str], folder: Path) -> None:
-    """Load the members a case's member refers to; the cases' packages then find them imported."""
+def preload(paths: list[str], folder: Path, *, package: str = sample.PACKAGE) -> None:
+    """Load the members a case's member refers to; the cases' packages then find them imported.
+
+    ``package``: the package to load them from (last week's, for members the case's package holds).
+    """
     from django.core.management import call_command
 
     if not paths:
         return
-    top = folder / sample.PACKAGE
+    top = folder / package
     for path in paths:
         (top / path).parent.mkdir(parents=True, exist_ok=True)
         (top / path).write_bytes(sample.members()[path])
@@ -701,7 +807,9 @@ class Runner:
     """Runs cases of one kind in this process against the test's database; keeps the failures.
 
     Each case runs in a savepoint that is rolled back afterwards, so that one test database
-    serves them all (on MariaDB too), after the tables the kind refers to are loaded once.
+    serves them all (on MariaDB too), after the tables the kind refers to are loaded once. A
+    member that replaces its course's set finds last week's set there (the sample's member, of
+    the week before, loaded in the savepoint): a complete load leaves the file's set, no more.
     """
 
     def __init__(self, kind: str, tmp_path: Path, capfd) -> None:
@@ -726,6 +834,9 @@ class Runner:
         expected = self.expected[case.course]
         savepoint = transaction.savepoint()
         try:
+            if case.kind in sample.REPLACES_SET:
+                last_week = [sample.member_path(case.kind, case.course)]
+                preload(last_week, fresh_folder(self.tmp_path, "last-week"), package=sample.LAST_WEEK)
             before = snapshot(self.db, case, self.tables)
             self.read_output()
             outcome = run_in_process(built.path, read_output=self.read_output)
@@ -738,9 +849,9 @@ class Runner:
                 expected=expected,
                 tables=self.tables,
             )
-            if case.mutator == "none" and not problems and sample.category(case.kind) == "tsv":
+            if case.mutator == "none" and not problems and case.kind not in sample.DOCUMENTS:
                 expected.clean_columns = clean_columns(self.db, case)
-                expected.clean_rows = self.db.rows(sample.table_of(case.kind), expected.clean_columns)
+                expected.clean_rows = clean_rows(self.db, case.kind, expected.clean_columns)
             record = self.db.records().get(built.member)
         finally:
             transaction.savepoint_rollback(savepoint)

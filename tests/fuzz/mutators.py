@@ -2,7 +2,8 @@
 
 A mutator is ``function(rng, data, log) -> bytes``: it draws every choice from ``rng`` (so a
 case is replayed from its seed alone) and says what it did through ``log``. Each applies to some
-categories of member (``tsv``, ``json`` for the course structure, ``mongo``, ``olx``); a few
+categories of member (``tsv``, ``json`` for the course structure, ``mongo``, ``olx``, ``csv`` for
+the e-mail opt-in list); a few
 (``symlink``, ``zip_crc``) change how the package holds the member instead, and are carried out
 by the package builder.
 
@@ -12,6 +13,7 @@ written straight into a zip, see :mod:`tests.fuzz.inflate`.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -19,6 +21,9 @@ import random
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from edx_schema.package.email_opt_in import COLUMNS as OPT_IN_COLUMNS
+from edx_schema.package.email_opt_in import LEGACY_COLUMNS as OPT_IN_LEGACY_COLUMNS
 
 Log = Callable[[str], None]
 Function = Callable[[random.Random, bytes, Log], bytes]
@@ -122,8 +127,8 @@ class Mutator:
 
 
 MUTATORS: dict[str, Mutator] = {}
-TEXT = frozenset({"tsv", "json", "mongo"})
-ALL = frozenset({"tsv", "json", "mongo", "olx"})
+TEXT = frozenset({"tsv", "json", "mongo", "csv"})
+ALL = frozenset({*TEXT, "olx"})
 PACKAGE_LEVEL = ("symlink", "zip_crc")
 
 
@@ -163,6 +168,7 @@ def mutate(name: str, data: bytes, rng: random.Random, *, strict: bool = False) 
         RecursionError,
         StopIteration,  # next() found no such part (a tarball cut short lists fewer files)
         tarfile.TarError,
+        csv.Error,
         EOFError,
         OSError,
     ) as error:
@@ -793,3 +799,108 @@ def tar_layout(rng: random.Random, data: bytes, log: Log) -> bytes:
         big = tarfile.TarInfo(files[0][0].name.split("/")[0] + "/static/big.bin")
         files.insert(0, (big, b"\0" * (12 << 20)))
     return _write_tar(files)
+
+
+# -- the e-mail opt-in list (CSV) ----------------------------------------------------------------
+
+#: What a hostile or broken CSV is made of.
+CSV_PIECES = (
+    b'"',
+    b'""',
+    b'","',
+    b",",
+    b",,,,,,,,",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\0",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    ",".join(OPT_IN_COLUMNS).encode() + b"\r\n",
+    ",".join(OPT_IN_LEGACY_COLUMNS).encode() + b"\r\n",
+    b'"' + b"x" * 70_000,
+    b'"' + b'""' * 5_000 + b'"',
+    b'"\r\n' * 2_000,
+)
+#: Values the list's columns do not expect: flags and dates written otherwise than the exporter does.
+BAD_CSV_FIELDS = (
+    "true",
+    "1",
+    "False ",
+    "2015-03-04 10:11:12",
+    "2015-03-04 10:11:12+01:00",
+    "2015-02-30 10:11:12+00:00",
+    "2014-12-01 00:00:00",  # the exporter's date for no preference, valid with True only
+)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    """The list's records, read with the csv module (ValueError or csv.Error if it is not a list)."""
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
+
+
+def _csv_join(rows: list[list[str]]) -> bytes:
+    """Records written back as the exporter writes them (excel dialect, CRLF)."""
+    out = io.StringIO(newline="")
+    csv.writer(out, dialect="excel").writerows(rows)
+    return out.getvalue().encode()
+
+
+def _csv_record(rng: random.Random, rows: list[list[str]]) -> int:
+    """A record's index (not the header's), the first one often."""
+    filled = [i for i, row in enumerate(rows) if i and len(row) == len(rows[0])]
+    if not filled:
+        raise LookupError("no record")
+    return filled[0] if rng.random() < 0.3 else rng.choice(filled)
+
+
+@mutator("csv")
+def csv_pieces(rng: random.Random, data: bytes, log: Log) -> bytes:
+    for _ in range(rng.randint(1, 4)):
+        at, piece = _position(rng, data), rng.choice(CSV_PIECES)
+        log(f"{piece[:20]!r} in at byte {at}")
+        data = _insert(data, at, piece)
+    return data
+
+
+@mutator("csv")
+def bad_csv_value(rng: random.Random, data: bytes, log: Log) -> bytes:
+    rows = _csv_rows(data)
+    index = _csv_record(rng, rows)
+    header = rows[0]
+    at = header.index("course_id") if "course_id" in header and rng.random() < 0.4 else None
+    at = at if at is not None else rng.randrange(len(header))
+    value = rng.choice((*BAD_FIELDS, *BAD_COURSE_KEYS, *BAD_CSV_FIELDS, "<truncated>"))
+    if value == "<truncated>":
+        value = rows[index][at][: rng.randrange(len(rows[index][at]) + 1)]
+    log(f"record {index}, {header[at]} = {value!r}")
+    rows[index][at] = value
+    return _csv_join(rows)
+
+
+@mutator("csv")
+def repeat_header(rng: random.Random, data: bytes, log: Log) -> bytes:
+    """The header again before a record, as the exporter writes it before each chunk of courses."""
+    rows = _csv_rows(data)
+    at = rng.randrange(1, len(rows) + 1)
+    log(f"the header again before record {at}")
+    rows.insert(at, list(rows[0]))
+    return _csv_join(rows)
+
+
+@mutator("csv")
+def clone_csv_record(rng: random.Random, data: bytes, log: Log) -> bytes:
+    """A record again, its course key and e-mail in upper case: the same learner and course (course
+    keys compare ignoring case), the later row's e-mail."""
+    rows = _csv_rows(data)
+    index = _csv_record(rng, rows)
+    header = rows[0]
+    clone = list(rows[index])
+    for name in ("course_id", "email"):
+        if name in header:
+            value = clone[header.index(name)]
+            prefix, colon, rest = value.rpartition(":")
+            clone[header.index(name)] = prefix + colon + rest.upper()
+    rows.insert(rng.randrange(index + 1, len(rows) + 1), clone)
+    log(f"record {index} again: {','.join(clone)[:80]!r}")
+    return _csv_join(rows)

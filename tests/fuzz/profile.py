@@ -21,12 +21,13 @@ SEED = int(os.environ.get("FUZZ_SEED") or 0)
 REPLAY = os.environ.get("FUZZ_REPLAY", "")
 
 #: Mutated members per member kind in the in-process import fuzz; twice as many for each of the
-#: three document kinds, which have more mutators of their own than any one table.
+#: three document kinds and the e-mail opt-in list, which have more mutators of their own than any
+#: one table.
 IMPORT_CASES = CASES or 10
 
 
 def import_case_count(kind: str) -> int:
-    return IMPORT_CASES * (2 if kind in ("course_structure", "course_olx", "forum") else 1)
+    return IMPORT_CASES * (2 if kind in ("course_structure", "course_olx", "forum", "email_opt_in") else 1)
 
 
 #: Examples per decoder and mutator in the hypothesis tests (and for the value converters, x 20).

@@ -22,6 +22,7 @@ from edx_schema.errors import EdxSchemaError, FormatError
 from edx_schema.package import values
 from edx_schema.package.course import OlxCourse, olx_course, read_course_export, read_course_structure
 from edx_schema.package.course.course_xml import COURSE_XML_HEAD
+from edx_schema.package.email_opt_in import OptInReader
 from edx_schema.package.forum import read_posts
 from edx_schema.package.names import parse_member_name, split_package_name
 from edx_schema.package.tsv import TsvReader, split_chunks
@@ -171,6 +172,20 @@ def test_the_grading_policy_reader_raises_only_domain_errors(first, data):
             parse_policy(read.grading_policy, source="c.xml.tar.gz")
     except EdxSchemaError:
         return
+
+
+@_each_mutator("csv")
+@profile.DECODERS
+@given(data=st.data(), tolerant=st.booleans())
+def test_the_opt_in_reader_raises_only_format_errors_naming_the_file(first, data, tolerant):
+    data = data.draw(members("csv", first))
+    try:
+        reader = OptInReader(io.BytesIO(data), file="l.csv", tolerant=tolerant)
+        rows = [reader.convert(record) for record in reader.records() if record.error is None]
+    except FormatError as error:
+        assert error.file == "l.csv"  # noqa: PT017 - the message names the file
+        return
+    assert all(isinstance(row.course_id, str) and isinstance(row.is_opted_in_for_email, bool) for row in rows)
 
 
 #: Pieces a hostile or broken course.xml is made of.

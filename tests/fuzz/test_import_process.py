@@ -34,12 +34,14 @@ from .harness import (
     snapshot,
     untouched_rows,
 )
-from .sample import DOCUMENTS, LOADED_TABLES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fuzz]
 
-# Emptied before each case, dependent tables first.
-_EMPTIED = (*DOCUMENTS.values(), *reversed(LOADED_TABLES), "grades_visibleblocks", "edx_schema_importrecord")
+# Emptied before each case: every table a member fills, dependent tables first.
+_EMPTIED = (
+    *reversed(dict.fromkeys(table for kind in sample.KINDS for table in sample.tables_filled(kind))),
+    "edx_schema_importrecord",
+)
 
 
 def _cases() -> list[Case]:
@@ -104,7 +106,7 @@ def test_an_import_process_never_prints_a_traceback_nor_outgrows_the_memory_limi
         # The package's other members load in the same run, and fill their tables.
         prerequisites = {
             filled
-            for table in LOADED_TABLES
+            for table in sample.KINDS
             if sample.member_path(table, case.course) in mutation.prerequisites()
             for filled in sample.tables_filled(table)
         }

@@ -28,6 +28,7 @@ def decode(kind: str, data: bytes) -> None:
     """Run the member's pure decoder over all of ``data``."""
     from edx_schema.errors import FormatError
     from edx_schema.package.course import read_course_export, read_course_structure
+    from edx_schema.package.email_opt_in import OptInReader
     from edx_schema.package.forum import read_posts
     from edx_schema.package.tsv import TsvReader
     from edx_schema.services.outline import parse_policy
@@ -40,6 +41,8 @@ def decode(kind: str, data: bytes) -> None:
         list(read_posts(stream, label="f.mongo"))
     elif category == "json":
         read_course_structure(stream, label="s.json")
+    elif category == "csv":
+        list(OptInReader(stream, file="l.csv"))
     else:
         export = read_course_export(stream, label="c.xml.tar.gz")
         with contextlib.suppress(FormatError):  # the course is asked for only when no table names it

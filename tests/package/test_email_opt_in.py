@@ -20,7 +20,7 @@ from edx_schema.package.email_opt_in import (
     org_of,
 )
 from tests.fuzz import profile
-from tests.fuzz.mutators import BAD_COURSE_KEYS, BAD_FIELDS, MUTATORS, mutate
+from tests.fuzz.mutators import BAD_COURSE_KEYS, BAD_FIELDS, CSV_PIECES, MUTATORS, mutate
 from tests.package.memory import peak_megabytes
 
 FILE = "mitx-email_opt_in-prod-analytics.csv"
@@ -259,25 +259,6 @@ _TEXT_MUTATORS = sorted(
     for name, m in MUTATORS.items()
     if {"tsv", "mongo"} <= m.categories and name not in ("symlink", "zip_crc")
 )
-#: What a hostile or broken CSV is made of.
-_CSV_PIECES = [
-    b'"',
-    b'""',
-    b'","',
-    b",",
-    b",,,,,,,,",
-    b"\r",
-    b"\n",
-    b"\r\n",
-    b"\0",
-    b"\xff",
-    b"\xef\xbb\xbf",
-    HEADER.encode() + b"\r\n",
-    ",".join(LEGACY_COLUMNS).encode() + b"\r\n",
-    b'"' + b"x" * 70_000,
-    b'"' + b'""' * 5_000 + b'"',
-    b'"\r\n' * 2_000,
-]
 _SAMPLE = listing([ADA, BO, CY], chunks=2)
 
 
@@ -292,7 +273,7 @@ def mutated(draw) -> bytes:
         return data[:at] + piece + data[at + cut :]
     if how == "pieces":
         for _ in range(draw(st.integers(1, 4))):
-            at, piece = draw(st.integers(0, len(data))), draw(st.sampled_from(_CSV_PIECES))
+            at, piece = draw(st.integers(0, len(data))), draw(st.sampled_from(CSV_PIECES))
             note(f"{piece[:20]!r} in at byte {at}")
             data = data[:at] + piece + data[at:]
         return data
