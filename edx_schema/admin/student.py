@@ -213,7 +213,8 @@ LEARNER_TABLES = (
         ),
         rows=None,
         compute=_ora_rows,
-        more=lambda user, row: {"student_item__student_id": row["student_id"]},
+        # By the learner: each course's submissions are under that course's anonymous id.
+        more=lambda user, row: {"learner": user.pk},
     ),
     _users_rows(
         key="email-opt-in",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import Truncator
 
 from ..admin_site import Area
-from ..models import Score, StudentItem, Submission
-from .base import LargeTableAdmin
+from ..models import AnonymousUserId, Score, StudentItem, Submission
+from .base import NO_MATCH, LargeTableAdmin, as_field_value
 from .display import course_filter, formatted_json
 
 
@@ -19,11 +20,42 @@ class StudentItemAdmin(LargeTableAdmin):
     search_help_text = "An anonymous student id, an item (usage) id or a course key."
 
 
+class LearnerFilter(admin.SimpleListFilter):
+    """A learner's submissions (``?learner=<user id>``), under each of their per-course anonymous
+    ids: the learner page's link to all of them, whatever courses they are in.
+
+    Shown only while it filters, its one choice that learner: offering every learner would read
+    auth_user whole.
+    """
+
+    title = "learner"
+    parameter_name = "learner"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, f"user {value}")] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        user_id = as_field_value(AnonymousUserId._meta.get_field("user"), value)
+        if user_id is NO_MATCH:  # a hand-written URL: say why the list is empty, never a 500
+            messages.warning(request, f"“{Truncator(value).chars(80)}” is not a user id: nothing matches it.")
+            return queryset.none()
+        anonymous = AnonymousUserId.objects.filter(user_id=user_id).values("anonymous_user_id")
+        return queryset.filter(student_item__student_id__in=anonymous)
+
+
 @admin.register(Submission)
 class SubmissionAdmin(LargeTableAdmin):
     area = Area.ORA
     list_display = ("id", "uuid", "student_item_id", "attempt_number", "submitted_at", "status")
-    list_filter = (("submitted_at", admin.DateFieldListFilter), ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        LearnerFilter,
+        ("submitted_at", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
     raw_id_fields = ("student_item",)
     readonly_fields = (formatted_json("answer", "raw answer (formatted)"),)
     indexed_search = (("uuid", "exact"), ("student_item_id", "id"))

@@ -1,32 +1,102 @@
 """Rows for the learner and course pages' table sections, on top of the sample package.
 
-hiro_11 (user 11) gets a row in each table of the learner page's sections, and another learner
-rows of his own; course-v1:UniversityX+CS-101x+3T2024 gets staff of every kind, forum staff,
-cohorts and teams, and the sample's other course a few of its own.
+The sample fills the sections' tables too: :func:`without_section_rows` empties them first, so
+that a test's own rows are all a section shows. hiro_11 (user 11) gets a row in each table of the
+learner page's sections, and another learner rows of his own;
+course-v1:UniversityX+CS-101x+3T2024 gets staff of every kind, forum staff, cohorts and teams,
+and the sample's other course a few of its own.
 """
 
+import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import User
 
-from edx_schema.models import CourseAccessRole, UserProfile
+from edx_schema.models import (
+    AnonymousUserId,
+    Assessment,
+    AssessmentPart,
+    CohortMembership,
+    CourseAccessRole,
+    CourseTeam,
+    CourseTeamMembership,
+    CourseUserGroup,
+    CourseUserGroupUsers,
+    CreditCourse,
+    CreditEligibility,
+    EmailOptIn,
+    ForumRole,
+    ForumRoleUser,
+    LanguageProficiency,
+    Score,
+    StudentItem,
+    Submission,
+    UserProfile,
+)
 from edx_schema.testing.factories import (
+    AssessmentFactory,
+    AssessmentPartFactory,
     CohortFactory,
     CohortMembershipFactory,
     CourseTeamFactory,
     CourseTeamMembershipFactory,
     CreditCourseFactory,
     CreditEligibilityFactory,
+    EmailOptInFactory,
     ForumRoleUserFactory,
     LanguageProficiencyFactory,
     RoleFactory,
+    ScoreFactory,
+    StudentItemFactory,
+    SubmissionFactory,
     UserFactory,
 )
 from tests.admin.conftest import COURSE
 
 HIST = "UniversityX/HIST.2x/2013_Spring"
+OTHER_ORG_COURSE = "course-v1:OtherX+ART-1x+2T2024"
 LEARNER = 11  # hiro_11, enrolled in both courses of the sample
 DEADLINE = datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)
+ESSAY = uuid.UUID("387d840a-d0ae-11e3-bb0e-14109fd8dc43")  # hiro's scored ORA submission
+PEER = "5f1c0ffee0ddba11ab1ec0de5eed0001"  # the anonymous id of the peer who assessed it
+
+#: The tables the sections read, children before their parents: the sample fills each of them.
+SECTION_MODELS = (
+    CourseAccessRole,
+    ForumRoleUser,
+    ForumRole,
+    CohortMembership,
+    CourseUserGroupUsers,
+    CourseUserGroup,
+    CourseTeamMembership,
+    CourseTeam,
+    CreditEligibility,
+    CreditCourse,
+    AssessmentPart,
+    Assessment,
+    Score,
+    Submission,
+    StudentItem,
+    EmailOptIn,
+    LanguageProficiency,
+)
+
+
+def without_section_rows() -> None:
+    """Empty the tables the learner and course pages' sections read, of the sample's rows."""
+    for model in SECTION_MODELS:
+        model.objects.all().delete()
+
+
+def at(day: str) -> datetime:
+    """``day`` (``2024-08-01 14:30``) in UTC."""
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def ora_item(user_id: int, course: str) -> StudentItem:
+    """The learner's student item of the course's essay, under their anonymous id in the sample."""
+    anonymous = AnonymousUserId.objects.get(user_id=user_id, course_id=course)
+    return StudentItemFactory(anonymous_user=anonymous, course_id=course, block_id="essay")
 
 
 def access_role(user_id: int, *, course: str, role: str, org: str = "UniversityX") -> CourseAccessRole:
@@ -53,11 +123,49 @@ def with_learner_rows() -> User:
     CreditEligibilityFactory(username="other", course=CreditCourseFactory(course_key=HIST), deadline=DEADLINE)
     LanguageProficiencyFactory(user_profile=UserProfile.objects.get(user=hiro), code="pt-br")
     LanguageProficiencyFactory(user_profile=other.profile, code="de")
+    with_ora_rows(other)
+    EmailOptInFactory(
+        user=hiro,
+        course_id=COURSE,
+        is_opted_in_for_email=False,
+        preference_set_datetime=at("2024-08-03 18:51"),
+    )
+    EmailOptInFactory(user=hiro, course_id=OTHER_ORG_COURSE, default=True)
+    EmailOptInFactory(user=other, course_id=COURSE)
     return hiro
 
 
+def with_ora_rows(other: User) -> None:
+    """hiro's essay in COURSE, scored twice, assessed by a peer (its uuid hyphenated, as ORA's API
+    writes it) and by himself (bare hex, as edx-submissions also stores it); ``other``'s essay,
+    which hiro assessed."""
+    essay = SubmissionFactory(
+        uuid=ESSAY, student_item=ora_item(LEARNER, COURSE), submitted_at=at("2024-08-01 14:30")
+    )
+    ScoreFactory(submission=essay, points_earned=3, points_possible=10, created_at=at("2024-08-05 09:00"))
+    ScoreFactory(submission=essay, points_earned=7, points_possible=10, created_at=at("2024-08-06 09:00"))
+    peer = AssessmentFactory(
+        submission=essay,
+        submission_uuid=str(ESSAY),
+        score_type="PE",
+        scorer_id=PEER,
+        scored_at=at("2024-08-03 10:15"),
+    )
+    for points in (2, 3):
+        AssessmentPartFactory(assessment=peer, option__points=points)
+    own = AssessmentFactory(
+        submission=essay, submission_uuid=ESSAY.hex, score_type="SE", scored_at=at("2024-08-04 11:00")
+    )
+    AssessmentPartFactory(assessment=own, option__points=4)
+    theirs = SubmissionFactory(
+        student_item=StudentItemFactory(user=other, course_id=COURSE, block_id="essay")
+    )
+    ScoreFactory(submission=theirs, points_earned=1, points_possible=10)
+    AssessmentFactory(submission=theirs, score_type="PE", scorer_id=essay.student_item.student_id)
+
+
 def with_more_learner_rows(hiro: User) -> None:
-    """A second row in each section's table for hiro_11 (a third course role)."""
+    """A second row in each section's table for hiro_11 (a third course role and e-mail opt-in)."""
     access_role(LEARNER, course=COURSE, role="limited_staff")
     ForumRoleUserFactory(user=hiro, role=RoleFactory(course_id=HIST, name="Student"))
     CohortMembershipFactory(user=hiro, course_user_group=CohortFactory(course_id=HIST, name="Spring cohort"))
@@ -66,6 +174,9 @@ def with_more_learner_rows(hiro: User) -> None:
         username="hiro_11", course=CreditCourseFactory(course_key=HIST), deadline=DEADLINE
     )
     LanguageProficiencyFactory(user_profile=UserProfile.objects.get(user=hiro), code="ja")
+    # In the other course: a link to the rest must list both courses' (two anonymous ids).
+    SubmissionFactory(student_item=ora_item(LEARNER, HIST), submitted_at=at("2024-09-02 08:00"))
+    EmailOptInFactory(user=hiro, course_id=HIST, preference_set_datetime=at("2024-09-01 12:00"))
 
 
 def with_course_rows() -> tuple[list[User], User]:

@@ -175,6 +175,17 @@ def test_submissions_are_found_by_uuid_or_student_item_id_and_anything_else_find
     )
 
 
+def test_the_submissions_learner_filter_takes_any_value_and_says_what_is_not_a_user_id(sample, admin_client):
+    # Shown only while it filters, so filter_parameters does not find it: given here.
+    listing = url(Submission, "changelist")
+    for value in FILTER_VALUES:
+        response = assert_normal_page(admin_client, Submission, {"learner": value})
+        assert response.context["cl"].result_count == 0, value  # "0" and "9999": no such learner
+        assert "<script>alert" not in response.content.decode()
+    response = admin_client.get(listing, {"learner": "²"})
+    assert "“²” is not a user id: nothing matches it." in html.unescape(response.content.decode())
+
+
 def test_a_legacy_usage_key_finds_its_subsection_in_the_courses_of_its_org_and_number(sample, admin_client):
     key = "i4x://UniversityX/HIST.2x/sequential/hw2"  # no run in the key: 2013_Spring is the known one
     found = admin_client.get(url(PersistentSubsectionGrade, "changelist"), {"q": key}).context["cl"]

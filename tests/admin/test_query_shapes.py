@@ -7,6 +7,7 @@ to stop it: a WHERE must be answered from an index.
 """
 
 import re
+from collections import Counter
 
 import pytest
 from django.contrib import admin
@@ -16,20 +17,33 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from edx_schema.models import (
+    AnonymousUserId,
+    Assessment,
+    AssessmentPart,
     CohortMembership,
     CourseAccessRole,
     CourseEnrollment,
     CourseTeamMembership,
     CreditEligibility,
+    EmailOptIn,
     ForumRoleUser,
     GradingPolicy,
     LanguageProficiency,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
+    Score,
+    StudentItem,
     StudentModule,
+    Submission,
 )
 from tests.admin.conftest import COURSE
-from tests.admin.section_rows import LEARNER, with_course_rows, with_learner_rows, with_more_learner_rows
+from tests.admin.section_rows import (
+    LEARNER,
+    with_course_rows,
+    with_learner_rows,
+    with_more_learner_rows,
+    without_section_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +62,14 @@ BIG = {
         CourseTeamMembership,
         CreditEligibility,
         LanguageProficiency,
+        EmailOptIn,
+        # What the learner page's ORA section joins (edx_schema.services.ora).
+        Submission,
+        StudentItem,
+        AnonymousUserId,
+        Score,
+        Assessment,
+        AssessmentPart,
     )
 }
 SUBSECTION = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@hw1"
@@ -72,6 +94,8 @@ PAGES = [
     (User, {}),
     (User, {"q": "hiro"}),
     (User, {"q": "hiro_11@"}),
+    (Submission, {}),
+    (Submission, {"learner": str(LEARNER)}),  # the learner page's link to all their submissions
 ]
 
 
@@ -175,9 +199,10 @@ def test_the_learner_and_course_pages_run_only_bounded_indexed_queries(sample, a
 def test_the_pages_run_the_same_bounded_queries_however_many_rows_their_sections_have(
     sample, admin_client, monkeypatch
 ):
-    """A learner or a course with no roles, cohorts or teams, with some, and with more than a
-    section shows: the same number of queries each time, each reading at most the rows shown
-    plus one (to know there are more)."""
+    """A learner or a course with no roles, cohorts, teams, ORA submissions or opt-ins, with
+    some, and with more than a section shows: the same queries each time, each reading at most
+    the rows shown plus one (to know there are more). The one exception: without submissions,
+    the ORA section has no scores and assessments to look up."""
     monkeypatch.setattr("edx_schema.admin.sections.ROWS_SHOWN", 1)
     policy = GradingPolicy.objects.get(course_id=COURSE)
     pages = (
@@ -193,24 +218,34 @@ def test_the_pages_run_the_same_bounded_queries_however_many_rows_their_sections
             found.append([q["sql"] for q in queries.captured_queries])
         return found
 
+    without_section_rows()
     empty = queries_of_pages()
     hiro = with_learner_rows()
     with_course_rows()
     some = queries_of_pages()
     with_more_learner_rows(hiro)
     more = queries_of_pages()
-    assert [len(page) for page in empty] == [len(page) for page in some] == [len(page) for page in more]
-    # One query a section: the rows shown plus one, from the table the section lists (its
-    # outer FROM: a subquery's table has an alias, U0).
-    sections = [
-        re.search(r'FROM [`"](\w+)[`"](?! U\d)', sql)[1]
-        for page in more
-        for sql in page
-        if sql.endswith("LIMIT 2")
-    ]
+    assert [len(page) for page in some] == [len(page) for page in more]
+    assert [tables_read(page) for page in some] == [tables_read(page) for page in more]
+    (learner_empty, course_empty), (learner_some, course_some) = empty, some
+    assert tables_read(course_empty) == tables_read(course_some)
+    assert tables_read(learner_some) - tables_read(learner_empty) == Counter(ORA_LOOKUPS)
+    assert len(learner_some) - len(learner_empty) == len(ORA_LOOKUPS)
+    # One query a section: the rows shown plus one, from the table the section lists.
+    sections = [outer_table(sql) for page in more for sql in page if sql.endswith("LIMIT 2")]
     assert sorted(sections) == sorted(SECTION_TABLES)
     found = {sql: check(sql, mysql_plans=False) for page in more for sql in page}
     assert {sql: problems for sql, problems in found.items() if problems} == {}
+
+
+def outer_table(sql):
+    """The table a query reads (its outer FROM: a subquery's table has an alias, U0)."""
+    return re.search(r'FROM [`"](\w+)[`"](?! U\d)', sql)[1]
+
+
+def tables_read(page):
+    """How many queries of a page read each table."""
+    return Counter(outer_table(sql) for sql in page if sql.startswith("SELECT"))
 
 
 #: The table each section of the learner page, then of the course page, lists.
@@ -220,9 +255,14 @@ SECTION_TABLES = [
     "course_groups_cohortmembership",
     "teams_courseteammembership",
     "credit_crediteligibility",
+    "submissions_submission",
+    "edx_schema_emailoptin",
     "student_languageproficiency",
     "student_courseaccessrole",
     "django_comment_client_role",
     "course_groups_courseusergroup",
     "teams_courseteam",
 ]
+#: What the ORA section looks up for the submissions it shows: their scores, their assessments
+#: and the assessments' points.
+ORA_LOOKUPS = ["submissions_score", "assessment_assessment", "assessment_assessmentpart"]

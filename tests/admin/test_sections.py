@@ -1,5 +1,7 @@
-"""The learner page's roles, cohorts, teams, credit and languages, and the course page's staff,
-cohort and team sizes: what they show, to whom, and the link to the rest past the first rows."""
+"""The learner page's roles, cohorts, teams, credit, ORA submissions, e-mail opt-in and languages,
+and the course page's staff, cohort and team sizes: what they show, to whom, and the link to the
+rest past the first rows. The sample's rows of those tables are removed first: what a section
+shows is the test's own rows."""
 
 import re
 from html import unescape
@@ -8,20 +10,47 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from edx_schema.models import GradingPolicy
+from edx_schema.models import (
+    AnonymousUserId,
+    Assessment,
+    AssessmentPart,
+    GradingPolicy,
+    Score,
+    StudentItem,
+    Submission,
+)
 from tests.admin.conftest import COURSE, staff_client
 from tests.admin.section_rows import (
     HIST,
     LEARNER,
+    OTHER_ORG_COURSE,
+    PEER,
     with_course_rows,
     with_learner_rows,
     with_more_learner_rows,
+    without_section_rows,
 )
 
 pytestmark = pytest.mark.django_db
 
-LEARNER_KEYS = ("course-roles", "forum-roles", "cohorts", "teams", "credit", "languages")
+LEARNER_KEYS = (
+    "course-roles",
+    "forum-roles",
+    "cohorts",
+    "teams",
+    "credit",
+    "ora",
+    "email-opt-in",
+    "languages",
+)
 COURSE_KEYS = ("staff", "forum-staff", "cohort-sizes", "team-sizes")
+#: The tables the ORA section joins, submissions first: it needs the view permission of each.
+ORA_MODELS = (Submission, StudentItem, AnonymousUserId, Score, Assessment, AssessmentPart)
+
+
+def view_permissions(models):
+    """The names of the view permissions of ``models``, for :func:`staff_client`."""
+    return [f"{model._meta.app_label}.view_{model._meta.model_name}" for model in models]
 
 
 def section(response, key):
@@ -90,11 +119,17 @@ def assert_hidden(response, section):
     assert value not in text, key
 
 
+@pytest.fixture
+def bare_sample(sample):
+    """The sample without rows in the sections' tables."""
+    without_section_rows()
+
+
 # -- the learner page -----------------------------------------------------------------------
 
 
 @pytest.fixture
-def hiro(sample):
+def hiro(bare_sample):
     return with_learner_rows()
 
 
@@ -115,7 +150,37 @@ def test_the_learner_page_shows_the_learners_roles_cohorts_teams_credit_and_lang
     assert all(more_link(page, key) is None for key in LEARNER_KEYS)  # all shown: no link to more
 
 
-def test_a_learner_with_none_of_them_sees_none_in_each(sample, admin_client):
+def test_the_ora_section_shows_each_submission_with_its_latest_score_and_every_assessment(hiro, admin_client):
+    own = AnonymousUserId.objects.get(user_id=LEARNER, course_id=COURSE).anonymous_user_id
+    essay = "block-v1:UniversityX+CS-101x+3T2024+type@openassessment+block@essay"
+    # The self-assessment is stored with the bare-hex uuid: it is shown all the same.
+    assessed = f"PE 5 pts by {PEER}, 2024-08-03 10:15; SE 4 pts by {own}, 2024-08-04 11:00"
+    assert table(learner_page(admin_client), "ora") == [
+        [COURSE, essay, "1", "Aug. 1, 2024, 2:30 p.m.", "7 / 10", assessed]
+    ]
+
+
+def test_the_ora_section_says_so_of_a_submission_not_scored_nor_assessed(hiro, admin_client):
+    with_more_learner_rows(hiro)
+    newest, _essay = table(learner_page(admin_client), "ora")
+    assert newest == [
+        HIST,
+        "i4x://UniversityX/HIST.2x/openassessment/essay",
+        "1",
+        "Sept. 2, 2024, 8 a.m.",
+        "(not scored)",
+        "(none)",
+    ]
+
+
+def test_the_opt_in_section_shows_each_org_and_course_and_whether_the_learner_chose(hiro, admin_client):
+    assert table(learner_page(admin_client), "email-opt-in") == [
+        ["otherx", OTHER_ORG_COURSE, "True", "(never: the exporter's default)"],
+        ["universityx", COURSE, "False", "Aug. 3, 2024, 6:51 p.m."],
+    ]
+
+
+def test_a_learner_with_none_of_them_sees_none_in_each(bare_sample, admin_client):
     page = learner_page(admin_client)
     for key in LEARNER_KEYS:
         assert table(page, key) == [["None."]], key
@@ -132,6 +197,8 @@ def test_past_the_first_rows_a_section_links_to_all_of_the_learners_rows(hiro, a
         "cohorts": ("cohortmembership", 2),
         "teams": ("courseteammembership", 2),
         "credit": ("crediteligibility", 2),
+        "ora": ("submission", 2),  # one in each course, under two anonymous ids
+        "email-opt-in": ("emailoptin", 3),
         "languages": ("languageproficiency", 2),
     }
     for key, (model, rows) in expected.items():
@@ -150,32 +217,72 @@ def test_each_section_needs_the_view_permission_of_its_tables(hiro, client):
         "edx_schema.view_cohortmembership",
         "edx_schema.view_courseusergroup",
         "edx_schema.view_languageproficiency",
+        "edx_schema.view_emailoptin",
+        *view_permissions(ORA_MODELS[1:]),  # all the ORA section joins but submissions
     )
     page = learner_page(client)
     assert table(page, "course-roles")[1] == [HIST, "UniversityX", "beta_testers"]
     assert table(page, "cohorts") == [[COURSE, "Night owls"]]
+    assert table(page, "email-opt-in")[1] == ["universityx", COURSE, "False", "Aug. 3, 2024, 6:51 p.m."]
     assert table(page, "languages") == [["pt-br"]]
     assert_hidden(page, ("forum-roles", "forum roles", "Community TA"))
     assert_hidden(page, ("teams", "teams", "Team Rocket"))
     assert_hidden(page, ("credit", "credit eligibility", "June 30, 2025"))
+    assert_hidden(page, ("ora", "ORA submissions and their assessments", "7 / 10"))
+
+
+@pytest.mark.parametrize("missing", ORA_MODELS, ids=lambda model: model._meta.model_name)
+def test_the_ora_section_needs_the_view_permission_of_each_table_it_joins(hiro, client, missing):
+    staff_client(
+        client,
+        "auth.view_user",
+        *view_permissions(model for model in ORA_MODELS if model is not missing),
+    )
+    page = learner_page(client)
+    assert_hidden(page, ("ora", "ORA submissions and their assessments", PEER))
+    assert "7 / 10" not in page.content.decode()
+
+
+def test_the_ora_section_is_shown_to_whoever_may_view_all_it_joins(hiro, client):
+    staff_client(client, "auth.view_user", *view_permissions(ORA_MODELS))
+    [[*_, score, assessed]] = table(learner_page(client), "ora")
+    assert score == "7 / 10"
+    assert assessed.startswith(f"PE 5 pts by {PEER}")
 
 
 def test_a_staff_member_who_may_only_view_users_sees_none_of_them(hiro, client):
     staff_client(client, "auth.view_user")
     page = learner_page(client)
     text = page.content.decode()
-    for value in ("beta_testers", "Community TA", "Night owls", "Team Rocket", "June 30, 2025", "pt-br"):
+    for value in (
+        "beta_testers",
+        "Community TA",
+        "Night owls",
+        "Team Rocket",
+        "June 30, 2025",
+        "7 / 10",
+        "otherx",
+        "pt-br",
+    ):
         assert value not in text, value
-    for what in ("course access roles", "forum roles", "cohorts", "teams", "credit eligibility"):
+    for what in (
+        "course access roles",
+        "forum roles",
+        "cohorts",
+        "teams",
+        "credit eligibility",
+        "ORA submissions and their assessments",
+        "e-mail opt-in preferences",
+        "language proficiencies",
+    ):
         assert refused(page, what), what
-    assert refused(page, "language proficiencies")
 
 
 # -- the course page ------------------------------------------------------------------------
 
 
 @pytest.fixture
-def staffed_course(sample):
+def staffed_course(bare_sample):
     return with_course_rows()
 
 
@@ -213,7 +320,7 @@ def test_a_member_count_links_to_the_members(staffed_course, admin_client):
         assert listed_rows(admin_client, url) == members, key
 
 
-def test_a_course_without_any_shows_none(sample, admin_client):
+def test_a_course_without_any_shows_none(bare_sample, admin_client):
     page = course_page(admin_client, HIST)
     for key in COURSE_KEYS:
         assert table(page, key) == [["None."]], key
