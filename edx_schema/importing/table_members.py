@@ -72,7 +72,7 @@ def load_table_member(
             open_stream=read_again or open_stream,
             spec=spec,
             label=label,
-            course_id=counts.course_id or course_id,
+            course_id=course_id or counts.course_id,
             counts=counts,
             sweep=sweep,
         )
