@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,9 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import PackageError
+from ..keys import course_key
 from ..models import ImportRecord
 from ..outcomes import Status
-from ..package.names import LOADED_TABLES, member_table, sites_of
+from ..package.names import LOADED_TABLES, course_entity, member_table, sites_of
 from ..package.source import Member, Package, member_label, open_member, open_package
 from ..package.tsv import TsvReader
 from .backends import backend
@@ -41,6 +43,8 @@ _EXPECTED_TABLES = (
     "courseware_studentmodule",
     "user_id_map",
 )
+#: Rows of a member read to find its course (a first row of another course is passed over).
+_COURSE_PROBE_ROWS = 1_000
 # Tables a member's load reads that its rows do not refer to: a course's language proficiencies
 # are those of its enrolled learners' profiles.
 _READS = {"student_languageproficiency": ("auth_userprofile", "student_courseenrollment")}
@@ -287,7 +291,8 @@ def _entity_courses(package: Package, members: list[Member], options: ImportOpti
     """The course key of each member's ``{Org}-{course}-{run}``, read from a file that has it.
 
     Names cannot be split reliably (numbers and runs contain ``-``), so the course comes from
-    the first row of the entity's smallest member with a course_id column.
+    the rows of the entity's smallest member with a course_id column: the first course key
+    whose ``{Org}-{course}-{run}`` is the entity's.
     """
     courses: dict[str, str] = {}
     candidates = sorted(
@@ -306,14 +311,23 @@ def _entity_courses(package: Package, members: list[Member], options: ImportOpti
                     continue
                 position = reader.header.index("course_id")
                 check = member_course_converter(member.name.table or "")
-                for record in reader:
-                    with suppress(ValueError):  # not a course key: the member's own load says so
-                        if course := check(record.values[position]):
+                # The first row whose course is the member name's: a stray row of another
+                # course (a damaged key that still parses) must not speak for the file.
+                for record in itertools.islice(reader, _COURSE_PROBE_ROWS):
+                    with suppress(ValueError, IndexError):  # the member's own load says so
+                        course = check(record.values[position])
+                        if course and _entity_of(course) == entity:
                             courses[entity] = course
-                    break
+                            break
         except PackageError:
             continue  # the member's own load reports the problem
     return courses
+
+
+def _entity_of(course: str) -> str:
+    """The ``{Org}-{course}-{run}`` a course's member names carry."""
+    key = course_key(course)
+    return course_entity(org=key.org, course=key.course, run=key.run)
 
 
 def _load_in_worker(
