@@ -351,7 +351,7 @@ def load_joined(
         plan = RowPlan(spec, reader.header, label=label)
         by_column = {f.column: f for f in spec.fields.values()}
         for header, f in spec.fields.items():
-            if f.column not in plan.all_columns:
+            if f.column not in plan.file_columns:
                 raise plan.lacks(header, "its rows are matched by it")
         counts.unknown_columns = plan.unknown
         rows = RowStream(reader, plan, options, counts)
