@@ -697,7 +697,7 @@ def _check_complete(
     for select, stored in zip(view.selects, db.view(view), strict=True):
         missing, extra = wanted.rows - stored, stored - wanted.rows
         if missing or (extra and wanted.exact):
-            where = select.split(" FROM ")[1].split(" ")[0].strip("{}")
+            where = re.search(r"FROM \{(\w+)\}", select).group(1)  # the table the select reads first
             problems.append(
                 f"{where}: the member loaded {len(stored)} rows, but the file has {len(wanted.rows)} "
                 f"(not all or nothing); not stored: {_some(missing)}; not in the file: {_some(extra)}"
