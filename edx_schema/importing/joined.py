@@ -256,7 +256,25 @@ def _credit(step: Apply) -> None:
 
 
 def _refuse_taken_usernames(step: Apply) -> None:
-    """A row whose (username, course) another eligibility id holds is a row error (UNIQUE)."""
+    """A row whose (username, course) another eligibility id holds is a row error (UNIQUE): an
+    earlier line of the file, or a row already stored."""
+    label = step.rows.plan.label
+    while True:  # in line order: of two lines with the same username and course, the later is refused
+        step.cursor.execute(
+            step.sql(
+                f"SELECT MAX(s.{LINE}), s.username, MIN(s.{LINE}) FROM {{stage}} s "
+                "GROUP BY s.username, s.course_key HAVING COUNT(*) > 1"
+            )
+        )
+        repeated = step.cursor.fetchall()
+        if not repeated:
+            break
+        for line, username, first in repeated:
+            message = f"line {first} of this file has this username and course already (unique)"
+            step.rows.reject(
+                FormatError(message, file=label, line=line, column="username", value=username), []
+            )
+            step.run(f"DELETE FROM {{stage}} WHERE {LINE} = %s", (line,))
     step.cursor.execute(
         step.sql(
             f"SELECT s.{LINE}, s.username, e.id FROM {{stage}} s "

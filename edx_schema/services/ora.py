@@ -62,7 +62,7 @@ class LearnerSubmission:
 def learner_ora_submissions(*, user_id: int, limit: int) -> list[LearnerSubmission]:
     """The learner's latest ``limit`` ORA submissions, newest first, with their assessments.
 
-    Four queries whatever the numbers (submissions, scores, assessments, their points).
+    At most four queries, whatever the numbers (submissions, scores, assessments, their points).
     """
     anonymous = AnonymousUserId.objects.filter(user_id=user_id).values("anonymous_user_id")
     rows = (
