@@ -382,11 +382,3 @@ def load_joined(
             report_dangling(stage, cursor, spec.unconstrained_references(list(spec.fields)), counts)
             member.apply(Apply(stage, cursor, course_id or counts.course_id, counts, rows))
     return counts
-
-
-def course_column(token: str) -> str | None:
-    """The header column that holds the course key in a join member's file, if it has one."""
-    member = JOINED.get(token)
-    if member is None:
-        return None
-    return "course_id" if "course_id" in member.columns else None
