@@ -234,6 +234,16 @@ class RowStream:
             )
             self.reject(error, rejected.values)
 
+    def run_rows(self, data: bytes, *, first_line: int) -> Iterator[Row]:
+        """The converted rows of ``data``, a run of whole records (``split_chunks``), counted."""
+        counts = self.counts
+        process = self.process
+        for record in self.reader.chunk_records(data, first_line=first_line):
+            counts.read += 1
+            row = process(record)
+            if row is not None:
+                yield record.line, row
+
     def __iter__(self) -> Iterator[Row]:
         counts = self.counts
         progress = self.options.on_progress

@@ -6,6 +6,13 @@ is a ValueError, for a key that does not parse). Values come out ready for
 the database: ints, floats, ``0``/``1`` for booleans, canonical ``YYYY-MM-DD HH:MM:SS[.ffffff]``
 strings for datetimes (naive UTC, as the LMS stores them), and text unchanged.
 
+Each converter also carries ``verbatim``: a regular expression of the raw field texts (as the
+file writes them, escapes included, ``NULL`` for None) that it accepts and that MySQL's
+``LOAD DATA`` reads, once ``NULL`` is written ``\\N``, into exactly the value the converted row
+would be stored as; or None. It is a deliberately narrow subset (plain digits, canonical
+datetimes, keys of the common characters): a text outside it is simply converted the usual way.
+The MySQL loader hands runs of records that match on as they are (``importing/verbatim.py``).
+
 Pure: no Django import. Opaque keys are checked with edx-opaque-keys, which is not Django.
 """
 
@@ -27,6 +34,54 @@ _ZERO_DATETIME = re.compile(r"0000-00-00 00:00:00(?:\.0{1,6})?")
 _CACHE_LIMIT = 100_000
 # More digits than any integer column holds (20), far fewer than int() accepts (4,300).
 _MAX_DIGITS = 100
+
+# Verbatim patterns (see the module's docstring). A field never holds a raw TAB, LF, CR or NUL
+# there, and ``\N`` (LOAD DATA's NULL, the reader's "N") is the one escape that reads otherwise.
+_PLAIN_CHAR = r"[^\t\n\r\\\x00]"
+#: Any text the reader and LOAD DATA read alike (a column the table does not take reads it too).
+VERBATIM_ANY_TEXT = rf"{_PLAIN_CHAR}*(?:\\[^N\t\n\r\x00]{_PLAIN_CHAR}*)*"
+# A TAB or the LF that ends the record: what follows every field of a line.
+_FIELD_END = r"[\t\n]"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+_VERBATIM_DATETIME = (
+    # Not year 0, nor a day its month lacks: the 30th or 31st of February, the 29th but in a
+    # leap year, the 31st of a month of 30 days.
+    rf"(?!0000|[0-9]{{4}}-(?:02-3[01]|(?:0[469]|11)-31)|(?!{_LEAP_YEAR})[0-9]{{4}}-02-29)"
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) "
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{6})?"
+)
+# Key parts of the commonest characters, each of which every opaque-keys format accepts.
+_KEY_PART = r"[A-Za-z0-9_.-]+"
+_VERBATIM_COURSE_KEY = (
+    rf"(?:course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}|{_KEY_PART}/{_KEY_PART}/{_KEY_PART})"
+)
+_VERBATIM_USAGE_KEY = (
+    rf"(?:block-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}\+type@{_KEY_PART}\+block@{_KEY_PART}"
+    rf"|i4x://{_KEY_PART}/{_KEY_PART}/{_KEY_PART}/{_KEY_PART})"
+)
+
+
+def _verbatim(convert: Converter, pattern: str | None, *, nullable: bool) -> Converter:
+    """``convert`` with its verbatim pattern (``NULL`` added where the column takes NULL)."""
+    if pattern is not None and nullable:
+        pattern = f"(?:NULL(?={_FIELD_END})|{pattern})"
+    convert.verbatim = pattern  # type: ignore[attr-defined]
+    return convert
+
+
+def _bounded(pattern: str, max_length: int | None) -> str:
+    """``pattern``, for a field of at most ``max_length`` characters."""
+    if max_length is None:
+        return pattern
+    return f"(?={_PLAIN_CHAR}{{0,{max_length}}}{_FIELD_END}){pattern}"
+
+
+def _digits(low: int | None, high: int | None) -> str | None:
+    """Decimal integers every one of which lies in ``[low, high]``: a number of digits."""
+    if low is None or high is None or high < 9 or -9 < low < 0:
+        return None
+    digits = len(str(min(high, -low) if low < 0 else high)) - 1
+    return f"{'-?' if low < 0 else ''}[0-9]{{1,{digits}}}"
 
 
 def _null(nullable: bool) -> None:
@@ -55,7 +110,8 @@ def integer_parser(
             raise ValueError(f"out of range for this column ({low} to {high})")
         return value
 
-    return convert
+    # ``''`` for NULL has no verbatim form: LOAD DATA would read it as 0.
+    return _verbatim(convert, None if blank_is_null else _digits(low, high), nullable=nullable)
 
 
 def float_parser(*, nullable: bool) -> Converter:
@@ -76,7 +132,8 @@ def float_parser(*, nullable: bool) -> Converter:
             raise ValueError("not a finite number")
         return value
 
-    return convert
+    # Both parse decimal text to the nearest double, and Python prints one that reads back as it.
+    return _verbatim(convert, r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?", nullable=nullable)
 
 
 def boolean_parser(*, nullable: bool) -> Converter:
@@ -91,7 +148,7 @@ def boolean_parser(*, nullable: bool) -> Converter:
             return _null(nullable)
         raise ValueError("not a boolean (expected 0 or 1)")
 
-    return convert
+    return _verbatim(convert, "[01]", nullable=nullable)
 
 
 def datetime_parser(*, nullable: bool) -> Converter:
@@ -134,7 +191,7 @@ def datetime_parser(*, nullable: bool) -> Converter:
             return text
         return str(value)
 
-    return convert
+    return _verbatim(convert, _VERBATIM_DATETIME, nullable=nullable)
 
 
 def text_parser(*, max_length: int | None, nullable: bool) -> Converter:
@@ -151,11 +208,16 @@ def text_parser(*, max_length: int | None, nullable: bool) -> Converter:
             raise ValueError(f"{len(text)} characters, longer than the column's {max_length}")
         return text
 
-    return convert
+    # Width is counted in characters: a bounded column takes plain characters only, so that each
+    # is one; any text takes escapes. In a column without NULL, ``NULL`` is the string "NULL".
+    pattern = f"{_PLAIN_CHAR}{{0,{max_length}}}" if max_length is not None else VERBATIM_ANY_TEXT
+    if nullable:
+        return _verbatim(convert, pattern, nullable=True)
+    return _verbatim(convert, f"(?!NULL{_FIELD_END}){pattern}", nullable=False)
 
 
 def _key_parser(
-    parse: Callable[[str], Any], *, what: str, max_length: int | None, nullable: bool
+    parse: Callable[[str], Any], *, what: str, max_length: int | None, nullable: bool, verbatim: str
 ) -> Converter:
     # A file repeats the same few keys millions of times: remember the ones already checked,
     # in a bounded set.
@@ -179,7 +241,7 @@ def _key_parser(
         checked.add(text)
         return text
 
-    return convert
+    return _verbatim(convert, _bounded(verbatim, max_length), nullable=nullable)
 
 
 def course_key_parser(*, max_length: int | None, nullable: bool, blank: bool = False) -> Converter:
@@ -189,21 +251,34 @@ def course_key_parser(*, max_length: int | None, nullable: bool, blank: bool = F
     """
     from opaque_keys.edx.keys import CourseKey
 
-    convert = _key_parser(CourseKey.from_string, what="course key", max_length=max_length, nullable=nullable)
+    convert = _key_parser(
+        CourseKey.from_string,
+        what="course key",
+        max_length=max_length,
+        nullable=nullable,
+        verbatim=_VERBATIM_COURSE_KEY,
+    )
     if not blank:
         return convert
 
     def convert_or_blank(text: str | None) -> str | None:
         return "" if text == "" else convert(text)
 
-    return convert_or_blank
+    pattern = convert.verbatim  # type: ignore[attr-defined]
+    return _verbatim(convert_or_blank, f"(?:{pattern})?", nullable=False)
 
 
 def usage_key_parser(*, max_length: int | None, nullable: bool) -> Converter:
     """A usage key, ``block-v1:...+type@T+block@B`` or the legacy ``i4x://Org/Course/T/B``."""
     from opaque_keys.edx.keys import UsageKey
 
-    return _key_parser(UsageKey.from_string, what="usage key", max_length=max_length, nullable=nullable)
+    return _key_parser(
+        UsageKey.from_string,
+        what="usage key",
+        max_length=max_length,
+        nullable=nullable,
+        verbatim=_VERBATIM_USAGE_KEY,
+    )
 
 
 def uuid_parser(
@@ -228,4 +303,20 @@ def uuid_parser(
             )
         return prepare(value)
 
-    return convert
+    return _verbatim(convert, _verbatim_uuid(prepare, below_version), nullable=nullable)
+
+
+def _verbatim_uuid(prepare: Callable[[uuid.UUID], Any], below_version: int | None) -> str | None:
+    """The spellings of a UUID that the database's representation keeps as they are, if any.
+
+    Asked of ``prepare`` itself (lower-case hex, with dashes or without), so the pattern follows
+    whatever the database stores.
+    """
+    versions = f"[0-{below_version - 1}]" if below_version is not None else "[0-9a-f]"
+    sample = uuid.UUID("0123abcd-4567-4def-8901-23456789abcd")
+    forms = []
+    if str(prepare(sample)) == sample.hex:
+        forms.append(f"[0-9a-f]{{12}}{versions}[0-9a-f]{{19}}")
+    if str(prepare(sample)) == str(sample):
+        forms.append(f"[0-9a-f]{{8}}-[0-9a-f]{{4}}-{versions}[0-9a-f]{{3}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}")
+    return "|".join(forms) or None

@@ -17,7 +17,7 @@ import sys
 import pytest
 from django.contrib.auth.models import User
 
-from edx_schema.importing import ImportOptions, import_packages
+from edx_schema.importing import ImportOptions, import_packages, verbatim
 from edx_schema.importing import rows as loader
 from edx_schema.importing.backends import mysql_pipe, sqlite
 from edx_schema.importing.tables import table_spec
@@ -26,6 +26,7 @@ from edx_schema.outcomes import Status
 from edx_schema.package.builder import PackageSpec, build_package
 from edx_schema.package.tsv import TsvReader
 
+COURSE = "course-v1:UniversityX+CS-101x+3T2024"
 pytestmark = pytest.mark.django_db
 
 LABEL = "universityx-2024-01-07/UniversityX-CS-101x-3T2024-auth_user-prod-analytics.sql"
@@ -56,7 +57,7 @@ class LoadData:
 
     def __call__(self, rows, *, lines: int | None = None, then: BaseException | None = None) -> None:
         with (
-            mysql_pipe.RowPipe(rows, label=LABEL, line_column=False) as pipe,
+            mysql_pipe.RowPipe(mysql_pipe.load_data_lines(rows, line_column=False), label=LABEL) as pipe,
             open(pipe.path, encoding="utf-8") as read_end,
         ):
             self.thread = pipe.thread
@@ -167,9 +168,19 @@ def test_an_import_whose_rows_fail_to_be_prepared_fails_that_member_only(tmp_pat
         return real(self, record)
 
     monkeypatch.setattr(loader.RowStream, "process", process)
+    # On MySQL, clean runs of records go to LOAD DATA unconverted: they fail there instead.
+    real_as_is = verbatim.Verbatim._as_is
+
+    def as_is(self, data):
+        rows = self.rows
+        if rows.plan.spec.table == "courseware_studentmodule" and rows.counts.course_id == COURSE:
+            raise RuntimeError("injected")
+        return real_as_is(self, data)
+
+    monkeypatch.setattr(verbatim.Verbatim, "_as_is", as_is)
     summary = import_packages(paths=[built.path], options=ImportOptions())
     failed = [r for r in summary.results if r.status == Status.FAILED]
     assert [r.table for r in failed] == ["courseware_studentmodule"]
     assert failed[0].message.endswith(": unexpected error while preparing the rows (RuntimeError: injected)")
-    assert not StudentModule.objects.filter(course_id="course-v1:UniversityX+CS-101x+3T2024").exists()
+    assert not StudentModule.objects.filter(course_id=COURSE).exists()
     assert User.objects.count() == 40

@@ -16,9 +16,10 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connection
 
 from ..rows import FileFailed, LoadAgain, Row, TableLoad, batches
+from ..verbatim import Verbatim, file_order, verbatim_pattern
 from . import Backend
 from .mysql_conflicts import apply_conflicting
-from .mysql_pipe import RowPipe
+from .mysql_pipe import RowPipe, load_data_lines
 
 
 class MysqlBackend(Backend):
@@ -53,7 +54,7 @@ class MysqlBackend(Backend):
             stage.insert_batches(cursor, rows)
             return
         names = ", ".join(map(quote, [*stage.columns, "edx_schema_line"]))
-        with RowPipe(rows, label=stage.table, line_column=True) as pipe:
+        with RowPipe(load_data_lines(rows, line_column=True), label=stage.table) as pipe:
             cursor.execute(
                 f"LOAD DATA LOCAL INFILE %s REPLACE INTO TABLE {stage.name} CHARACTER SET utf8mb4 "
                 r"FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' "
@@ -119,6 +120,7 @@ class _Writer:
             job.options,
             job.rows,
         )
+        self.stream = job.stream
         self.table = quote(job.plan.spec.table)
         self.on_written = job.on_written
         self.update = [c for c in job.plan.file_columns if c not in job.plan.spec.key]
@@ -144,12 +146,29 @@ class _Writer:
             self._merge(cursor, staging)
 
     def _load(self, cursor, *, direct: bool) -> None:
-        rows = iter(self.rows)
-        # The first row is read here: a header-only member needs no load, and the direct load
-        # needs the course. The rest is read by the pipe's thread while the server loads.
-        head = next(rows, None)
-        if head is None:
-            return
+        pattern = verbatim_pattern(self.plan) if direct else None
+        if pattern is not None:
+            # Read in runs, the first at once: its first row names the course.
+            verbatim: Verbatim | None = Verbatim(self.rows, self.stream, pattern)
+            if verbatim.empty:
+                return
+            first = verbatim.first_row()
+            course = self.rows.course_index
+            if course is not None:
+                if first is None:
+                    direct = False  # no row of the first run converts: merge, which says why
+                else:
+                    self.counts.course_id = first[course]
+            rows: Iterator[Row] = verbatim.rows_converted()
+        else:
+            verbatim = None
+            rows = iter(self.rows)
+            # The first row is read here: a header-only member needs no load, and the direct
+            # load needs the course. The rest is read by the pipe's thread while the server loads.
+            head = next(rows, None)
+            if head is None:
+                return
+            rows = _chain(head, rows)
         # Straight into the table where no row of the file's can be there yet: none of its course,
         # or (a table without courses) none at all. LOAD DATA LOCAL skips, with a warning, a row
         # that a key, a unique value or a missing parent refuses: then the member is loaded again
@@ -166,24 +185,49 @@ class _Writer:
                 # What the rows refer to (a subsection grade's block list), made for the course of
                 # the first row: a row of another course fails the load, which is then merged.
                 self.plan.prepare_courses({self.counts.course_id})
-                self._direct(cursor, _chain(head, rows))
+                if verbatim is not None:
+                    self._direct(cursor, verbatim.text(), *self._file_order_columns())
+                else:
+                    quoted = ", ".join(map(quote, self.plan.all_columns))
+                    self._direct(cursor, load_data_lines(rows, line_column=False), quoted, "", [])
             else:
-                self._staged(cursor, _chain(head, rows))
+                self._staged(cursor, rows)
 
-    def _load_data(self, cursor, pipe: str, table: str, columns: list[str]) -> int:
-        names = ", ".join(map(quote, columns))
+    def _file_order_columns(self) -> tuple[str, str, list[Any]]:
+        """LOAD DATA's columns for text in the file's order, its SET clause and its parameters.
+
+        A column the table does not take goes into a variable. The columns the file lacks are
+        set: a model default as it is, the block-list hash from the member's course (a row of
+        another course gets NULL, which the NOT NULL column refuses: the load is then merged).
+        """
+        plan = self.plan
+        targets = ", ".join(
+            "@edx_schema_unused" if i is None else quote(plan.columns[i]) for i in file_order(plan)
+        )
+        sets, params = [], []
+        course = self.counts.course_id
+        for column, index, function in plan.derived:
+            source = quote(plan.columns[index])
+            sets.append(f"{quote(column)} = IF(BINARY {source} = %s, %s, NULL)")
+            params += [course, function(course)]
+        for column, value in plan.defaults:
+            sets.append(f"{quote(column)} = %s")
+            params.append(value)
+        return targets, (" SET " + ", ".join(sets)) if sets else "", params
+
+    def _load_data(self, cursor, pipe: str, table: str, targets: str, sets: str = "", params=()) -> int:
         cursor.execute(
             f"LOAD DATA LOCAL INFILE %s INTO TABLE {table} CHARACTER SET utf8mb4 "
             r"FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' "
-            f"({names})",
-            [pipe],
+            f"({targets}){sets}",
+            [pipe, *params],
         )
         return cursor.rowcount
 
-    def _direct(self, cursor, rows: Iterator[Row]) -> None:
-        with RowPipe(rows, label=self.plan.label, line_column=False) as pipe:
+    def _direct(self, cursor, text: Iterator[str], targets: str, sets: str, params: list[Any]) -> None:
+        with RowPipe(text, label=self.plan.label) as pipe:
             try:
-                loaded = self._load_data(cursor, pipe.path, self.table, self.plan.all_columns)
+                loaded = self._load_data(cursor, pipe.path, self.table, targets, sets, params)
             except IntegrityError as error:
                 if error.args[0] != _NO_PARENT:
                     raise
@@ -210,8 +254,9 @@ class _Writer:
 
     def _staged(self, cursor, rows: Iterator[Row]) -> None:
         staging = self._create_staging(cursor)
-        with RowPipe(rows, label=self.plan.label, line_column=True) as pipe:
-            self._load_data(cursor, pipe.path, staging, [*self.plan.all_columns, "edx_schema_line"])
+        targets = ", ".join(map(quote, [*self.plan.all_columns, "edx_schema_line"]))
+        with RowPipe(load_data_lines(rows, line_column=True), label=self.plan.label) as pipe:
+            self._load_data(cursor, pipe.path, staging, targets)
         self._merge(cursor, staging)
 
     def _merge(self, cursor, staging: str) -> None:

@@ -230,16 +230,11 @@ def _parse(stream: BinaryIO, rows: RowStream, send: Send) -> tuple[str | None, i
     counts = rows.counts
     counts.read = counts.rejected = 0
     counts.rejects = []
-    reader, process = rows.reader, rows.process
+    reader = rows.reader
     hashing = getattr(stream, "raw", None)
     try:
         for first_line, chunk in split_chunks(stream, first_line=reader.body_line, size=CHUNK_BYTES):
-            batch = []
-            for record in reader.chunk_records(chunk, first_line=first_line):
-                counts.read += 1
-                row = process(record)
-                if row is not None:
-                    batch.append((record.line, row))
+            batch = list(rows.run_rows(chunk, first_line=first_line))
             rejects = [tuple(r) for r in counts.rejects]
             counts.rejects.clear()
             send((batch, counts.read, getattr(hashing, "bytes_read", 0), rejects))

@@ -145,6 +145,22 @@ class TsvReader:
         """
         return self._iterate(raw_records(io.BytesIO(data), file=self.file, first_line=first_line))
 
+    def peek_records(self, data: bytes, *, first_line: int) -> Iterator[Record]:
+        """As :meth:`chunk_records`, leaving what the reader carries between runs as it was.
+
+        Close the iterator (``contextlib.closing``) when done, to restore it.
+        """
+        saved = self._blank_first, self._blank_count
+        try:
+            yield from self.chunk_records(data, first_line=first_line)
+        finally:
+            self._blank_first, self._blank_count = saved
+
+    @property
+    def blank_lines_pending(self) -> bool:
+        """Whether the last run ended in blank lines, which are records if more records follow."""
+        return self._blank_count > 0
+
     def _iterate(self, records: Iterator[tuple[int, bytes]]) -> Iterator[Record]:
         try:
             for line, data in records:
