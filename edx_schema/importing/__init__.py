@@ -17,6 +17,14 @@ Read it top down:
 """
 
 from .packages import import_packages
-from .results import ImportOptions, ImportSummary, MemberResult, Progress
+from .results import DEFAULT_JOBS_LIMIT, ImportOptions, ImportSummary, MemberResult, Progress, default_jobs
 
-__all__ = ["ImportOptions", "ImportSummary", "MemberResult", "Progress", "import_packages"]
+__all__ = [
+    "DEFAULT_JOBS_LIMIT",
+    "ImportOptions",
+    "ImportSummary",
+    "MemberResult",
+    "Progress",
+    "default_jobs",
+    "import_packages",
+]

@@ -11,7 +11,7 @@ import functools
 import itertools
 import multiprocessing
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from .member import MemberImport, record_result, target_table
 from .member_specs import member_course_converter, member_references
 from .rejects import RejectsFile
 from .results import ImportOptions, ImportSummary, MemberResult, ProgressFactory, no_progress
+from .schedule import LoadSchedule
 
 # Tables every course's export has (the ORA tables only exist for courses that use ORA).
 _EXPECTED_TABLES = (
@@ -48,30 +49,27 @@ _COURSE_PROBE_ROWS = 1_000
 # Tables a member's load reads that its rows do not refer to: a course's language proficiencies
 # are those of its enrolled learners' profiles.
 _READS = {"student_languageproficiency": ("auth_userprofile", "student_courseenrollment")}
+# The opt-in list loads after the users and enrollments whose preferences it lists.
+_OPT_IN_AFTER = frozenset({"auth_user", "student_courseenrollment"})
 
 
 @functools.cache
-def load_levels() -> tuple[tuple[str, ...], ...]:
-    """The table tokens of LOADED_TABLES by foreign-key depth, from the models.
+def load_dependencies() -> dict[str, frozenset[str]]:
+    """For each table of LOADED_TABLES, the tables that must be loaded before it, from the models.
 
-    A level's members refer only to tables of earlier levels (or read them), so the members of
-    one level can load in parallel. A reference to a table later in LOADED_TABLES is one that
-    is filled afterwards (the wiki's article -> current revision) and does not count.
+    A table's rows refer to these (or its load reads them). A reference to a table later in
+    LOADED_TABLES is one that is filled afterwards (the wiki's article -> current revision) and
+    does not count.
     """
     position = {member_table(token): index for index, token in enumerate(LOADED_TABLES)}
-    depth: dict[str, int] = {}
-    for token in LOADED_TABLES:
-        table = member_table(token)
-        earlier = [
+    return {
+        member_table(token): frozenset(
             t
             for t in (*member_references(token), *_READS.get(token, ()))
-            if position.get(t, len(position)) < position[table]
-        ]
-        depth[table] = 1 + max((depth[t] for t in earlier), default=-1)
-    levels: dict[int, list[str]] = {}
-    for token in LOADED_TABLES:
-        levels.setdefault(depth[member_table(token)], []).append(token)
-    return tuple(tuple(levels[d]) for d in sorted(levels))
+            if position.get(t, len(position)) < position[member_table(token)]
+        )
+        for token in LOADED_TABLES
+    }
 
 
 #: Archives inside a package: the exporter never nests them, and edx-schema does not open them.
@@ -206,10 +204,11 @@ def _import_package(
     )
     jobs = 1 if backend().single_writer or options.dry_run else options.jobs
     if jobs > 1:
-        for level in load_levels():
-            members = [m for m in tables if m.name.table in level]
-            summary.results.extend(_load_parallel(package, members, options, courses, jobs, rejects))
-        tables = []
+        # The opt-in list refers to no table: it loads beside the course tables, once the users
+        # and enrollments it lists are in.
+        parallel = [*tables, *org_level]
+        summary.results.extend(_load_parallel(package, parallel, options, courses, jobs, rejects, progress))
+        tables, org_level = [], []
     with _dry_run(options.dry_run):
         for member in [*tables, *documents, *org_level]:
             course = courses.get(member.name.entity or "")
@@ -340,7 +339,10 @@ def _load_in_worker(
         )
         return load.run()
     finally:
-        connections.close_all()
+        # The worker keeps its connection for its next member, unless this one left it unusable.
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
 
 
 def _load_parallel(
@@ -350,12 +352,40 @@ def _load_parallel(
     courses: dict[str, str],
     jobs: int,
     rejects: RejectsFile | None,
+    progress: ProgressFactory,
 ) -> list[MemberResult]:
-    """Load independent members in ``jobs`` worker processes, each with its own connection."""
+    """Load the table members in ``jobs`` worker processes, each with its own connection.
+
+    Members start as :class:`~.schedule.LoadSchedule` allows: once what they refer to is loaded,
+    one per table at a time, the biggest first. Results come in ``members``' order, whatever the
+    order they finished in. One progress display counts the files' bytes as each file is done.
+    """
     if not members:
         return []
+    schedule = LoadSchedule(
+        [target_table(member) for member in members],
+        [member.size for member in members],
+        {**load_dependencies(), OPT_IN_TABLE: _OPT_IN_AFTER},
+    )
+    results: dict[int, MemberResult] = {}
+    loading: dict[Future[MemberResult], int] = {}
+    bar = progress(f"{package.name}: {len(members)} files, {jobs} at a time", sum(m.size for m in members))
+    loaded_bytes = loaded_rows = 0
     connections.close_all()  # a forked worker must open its own connection, not share ours
     context = multiprocessing.get_context("fork")
-    work = [(package, m, options, courses.get(m.name.entity or ""), rejects) for m in members]
     with ProcessPoolExecutor(max_workers=min(jobs, len(members)), mp_context=context) as pool:
-        return list(pool.map(_load_in_worker, work))
+        while not schedule.done:
+            for index in schedule.start(jobs - len(loading)):
+                member = members[index]
+                work = (package, member, options, courses.get(member.name.entity or ""), rejects)
+                loading[pool.submit(_load_in_worker, work)] = index
+            done, _ = wait(loading, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = loading.pop(future)
+                results[index] = future.result()
+                schedule.finish(index)
+                loaded_bytes += members[index].size
+                loaded_rows += results[index].read
+                bar.update(bytes_read=loaded_bytes, rows=loaded_rows)
+    bar.close()
+    return [results[index] for index in range(len(members))]

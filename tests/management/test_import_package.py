@@ -7,6 +7,7 @@ and a non-zero exit), never a traceback.
 from __future__ import annotations
 
 import gzip
+import os
 import sys
 import zipfile
 from io import StringIO
@@ -16,6 +17,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from edx_schema.importing import DEFAULT_JOBS_LIMIT, ImportSummary
+from edx_schema.management.commands import import_package
 from edx_schema.models import ImportRecord, StudentModule
 from tests.conftest import PASSPHRASE
 
@@ -164,6 +167,37 @@ def test_jobs_load_files_in_parallel_workers_on_a_server_database(tmp_path):
     with zipfile.ZipFile(package) as archive:
         members = [name for name in archive.namelist() if not name.endswith("/")]
     assert ImportRecord.objects.filter(outcome=ImportRecord.LOADED).count() == len(members)
+
+
+def jobs_asked(monkeypatch, *args: str) -> int:
+    """The ``jobs`` the command hands the import for these arguments."""
+    asked = []
+
+    def import_packages(*, options, **kwargs):
+        asked.append(options.jobs)
+        return ImportSummary()
+
+    monkeypatch.setattr(import_package, "import_packages", import_packages)
+    call_command("import_package", "somewhere", *args, stdout=StringIO())
+    return asked[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_by_default_files_load_in_as_many_processes_as_cores_up_to_four(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert jobs_asked(monkeypatch) == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert jobs_asked(monkeypatch) == DEFAULT_JOBS_LIMIT == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert jobs_asked(monkeypatch) == 1
+    assert jobs_asked(monkeypatch, "--jobs", "7") == 7
+
+
+def test_inside_a_transaction_files_load_in_this_process(monkeypatch):
+    # Worker processes would not see the caller's uncommitted rows (a test's, here).
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert jobs_asked(monkeypatch) == 1
+    assert jobs_asked(monkeypatch, "--jobs", "3") == 3  # asked for: as asked
 
 
 def test_progress_bars_go_to_stderr_only_on_a_terminal(tmp_path, capsys, monkeypatch):

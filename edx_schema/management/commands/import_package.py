@@ -7,9 +7,16 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import connection
 
 from edx_schema.errors import EdxSchemaError
-from edx_schema.importing import ImportOptions, ImportSummary, import_packages
+from edx_schema.importing import (
+    DEFAULT_JOBS_LIMIT,
+    ImportOptions,
+    ImportSummary,
+    default_jobs,
+    import_packages,
+)
 from edx_schema.importing.backends import backend
 from edx_schema.importing.email_opt_in import ORG_MEMBERS
 from edx_schema.management.arguments import course_key
@@ -106,7 +113,13 @@ class Command(EdxSchemaCommand):
             help="Where --skip-bad-rows writes rejected rows (default: {package}-rejects.tsv here).",
         )
         parser.add_argument(
-            "--jobs", type=int, default=1, metavar="N", help="Load independent files in N processes (MySQL)."
+            "--jobs",
+            type=int,
+            metavar="N",
+            help=(
+                "Load files in N processes at once (MySQL/MariaDB; SQLite loads one at a time). "
+                f"Default: this machine's cores, at most {DEFAULT_JOBS_LIMIT}."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -119,7 +132,7 @@ class Command(EdxSchemaCommand):
             force=options["force"],
             skip_bad_rows=options["skip_bad_rows"],
             max_errors=self._positive(options["max_errors"], "--max-errors"),
-            jobs=self._positive(options["jobs"], "--jobs"),
+            jobs=self._jobs(options["jobs"]),
             decryption=Decryption(gnupghome=options["gnupghome"], passphrase=self._passphrase(options)),
         )
         rejects = None
@@ -127,9 +140,9 @@ class Command(EdxSchemaCommand):
             first = Path(options["paths"][0])
             default = f"{first.name.removesuffix('.zip')}-rejects.tsv"
             rejects = Path(options["rejects"] or default)
-        if import_options.jobs > 1 and verbosity >= 1 and backend().single_writer:
+        if options["jobs"] not in (None, 1) and verbosity >= 1 and backend().single_writer:
             self.stderr.write("--jobs needs a server database; SQLite loads one file at a time.")
-        show_bars = verbosity >= 1 and sys.stderr.isatty() and import_options.jobs == 1
+        show_bars = verbosity >= 1 and sys.stderr.isatty()
         try:
             summary = import_packages(
                 paths=options["paths"],
@@ -148,6 +161,13 @@ class Command(EdxSchemaCommand):
             )
 
     # -- arguments -------------------------------------------------------------------------------
+
+    def _jobs(self, value: int | None) -> int:
+        if value is not None:
+            return self._positive(value, "--jobs")
+        # Worker processes see only what is committed: inside a caller's transaction (a test's,
+        # say) the files load in this process.
+        return 1 if connection.in_atomic_block else default_jobs()
 
     @staticmethod
     def _positive(value: int, name: str) -> int:
