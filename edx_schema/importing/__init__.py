@@ -17,7 +17,8 @@ Read it top down:
 """
 
 from .packages import import_packages
-from .results import DEFAULT_JOBS_LIMIT, ImportOptions, ImportSummary, MemberResult, Progress, default_jobs
+from .results import ImportOptions, ImportSummary, MemberResult, Progress
+from .schedule import DEFAULT_JOBS_LIMIT, default_jobs
 
 __all__ = [
     "DEFAULT_JOBS_LIMIT",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,18 +11,6 @@ from ..outcomes import RowCounts, Status
 from ..package.names import SITE_CHOICES
 from ..package.source import Decryption
 from .rows import Rejected
-
-#: The most worker processes the command starts by default (one connection each).
-DEFAULT_JOBS_LIMIT = 4
-
-
-def default_jobs() -> int:
-    """The command's default ``--jobs``: this machine's cores, at most :data:`DEFAULT_JOBS_LIMIT`.
-
-    Loading is CPU-bound on both sides of the connection, and files of different tables load
-    independently. SQLite and ``--dry-run`` load one file at a time whatever this says.
-    """
-    return max(1, min(DEFAULT_JOBS_LIMIT, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)

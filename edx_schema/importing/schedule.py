@@ -1,4 +1,4 @@
-"""The order parallel workers load a package's members in (``--jobs``): pure, no Django.
+"""How many worker processes load a package's members (``--jobs``), and in what order: pure.
 
 A member may start once every member of the tables its table refers to has loaded; never while
 another member of its own table loads (InnoDB would make the two wait on each other, LOAD DATA
@@ -8,8 +8,21 @@ biggest first, so that no worker is left with a long file at the end while the o
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
+
+#: The most worker processes the command starts by default (one connection each).
+DEFAULT_JOBS_LIMIT = 4
+
+
+def default_jobs() -> int:
+    """The command's default ``--jobs``: this machine's cores, at most :data:`DEFAULT_JOBS_LIMIT`.
+
+    Loading is CPU-bound on both sides of the connection, and files of different tables load
+    independently. SQLite and ``--dry-run`` load one file at a time whatever this says.
+    """
+    return max(1, min(DEFAULT_JOBS_LIMIT, os.cpu_count() or 1))
 
 
 class LoadSchedule:

@@ -104,8 +104,12 @@ class Verbatim:
             yield from rows.run_rows(data, first_line=line)
             progress(rows.counts.read)
 
-    def text(self) -> Iterator[str]:
-        """The records as LOAD DATA text, a run at a time, counted as read."""
+    def text(self, *, line_column: bool = False) -> Iterator[str]:
+        """The records as LOAD DATA text, a run at a time, counted as read.
+
+        ``line_column`` ends each line with a field for its record's line number (a run that
+        goes as it is has one record a line).
+        """
         rows = self.rows
         counts, progress, reader = rows.counts, rows.options.on_progress, rows.reader
         for line, data in self._all_runs():
@@ -114,9 +118,13 @@ class Verbatim:
             text = None if reader.blank_lines_pending else self._as_is(data)
             if text is not None:
                 counts.read += text.count("\n")
+                if line_column:
+                    lines = text.split("\n")
+                    lines.pop()  # after the last line break
+                    text = "".join([f"{record}\t{number}\n" for number, record in enumerate(lines, line)])
                 yield text
             else:
-                yield self._converted(data, line)
+                yield self._converted(data, line, line_column=line_column)
             progress(counts.read)
 
     def _as_is(self, data: bytes) -> str | None:
@@ -133,12 +141,13 @@ class Verbatim:
             return None
         return load_data_nulls(text) if "NULL" in text else text
 
-    def _converted(self, data: bytes, line: int) -> str:
+    def _converted(self, data: bytes, line: int, *, line_column: bool) -> str:
         fields = encode_load_data_field
         order = self.order
+        end = "\t{}\n" if line_column else "\n"
         lines = [
-            "\t".join(["" if i is None else fields(row[i]) for i in order]) + "\n"
-            for _line, row in self.rows.run_rows(data, first_line=line)
+            "\t".join(["" if i is None else fields(row[i]) for i in order]) + end.format(record_line)
+            for record_line, row in self.rows.run_rows(data, first_line=line)
         ]
         return "".join(lines)
 

@@ -139,9 +139,45 @@ def test_columns_the_table_does_not_take_are_read_and_dropped(tmp_path, monkeypa
 
 def test_clean_runs_are_not_converted(tmp_path, monkeypatch):
     # The point of the path: a clean file's rows never go through the converters.
-    def converted(self, data, line):
+    def converted(self, data, line, **kwargs):
         raise AssertionError("a clean run was converted")
 
     monkeypatch.setattr(verbatim.Verbatim, "_converted", converted)
     results = load(package(tmp_path, "2024-01-07", {"courseware_studentmodule": studentmodule(200)}))
     assert results["courseware_studentmodule"].inserted == 200
+    # Next week's file, merged into the course's rows, goes as it is too.
+    again = load(package(tmp_path, "2024-01-14", {"courseware_studentmodule": studentmodule(250)}))
+    merged = again["courseware_studentmodule"]
+    assert (merged.inserted, merged.unchanged) == (50, 200)
+
+
+def test_a_merge_into_rows_already_there_is_the_same_as_converted(tmp_path, monkeypatch):
+    # The course's rows are there: the second file is staged and merged. It changes some rows,
+    # adds others, has a record across two lines (an escaped line break) and bad rows after it,
+    # in several runs: counts, rejected lines and rows must be those of the converted load.
+    monkeypatch.setattr(verbatim, "RUN_BYTES", 4096)
+    first = studentmodule(100)
+    lines = studentmodule(160).replace("\tna\t", "\tdone\t").splitlines(keepends=True)
+    lines[32] = lines[32].replace('{\\\\"attempts', '{\\\\"line\\\nbreak\\\\": 1, \\\\"attempts')
+    lines[120] = lines[120].replace("\t2024-03-01 00:00:00\t", "\tyesterday\t")
+    second = "".join(lines)
+    outcomes = []
+    for way, dates in (
+        ("verbatim", ("2024-01-07", "2024-01-14")),
+        ("converted", ("2024-01-21", "2024-01-28")),
+    ):
+        if way == "converted":
+            monkeypatch.setattr(mysql, "verbatim_pattern", lambda plan: None)
+        StudentModule.objects.all().delete()
+        load(package(tmp_path, dates[0], {"courseware_studentmodule": first}))
+        result = load(package(tmp_path, dates[1], {"courseware_studentmodule": second}), skip_bad_rows=True)[
+            "courseware_studentmodule"
+        ]
+        counts = (result.read, result.inserted, result.updated, result.unchanged, result.rejected)
+        outcomes.append((counts, [(r.line, r.column) for r in result.rejects], table_values(StudentModule)))
+    assert outcomes[0] == outcomes[1]
+    counts, rejected, rows = outcomes[0]
+    assert counts == (160, 59, 100, 0, 1)
+    assert rejected == [(122, "modified")]  # a record before it spans two lines
+    assert len(rows) == 160 - 1
+    assert StudentModule.objects.filter(state__contains="line\nbreak").exists()

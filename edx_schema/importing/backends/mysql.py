@@ -159,7 +159,7 @@ class _Writer:
                     direct = False  # no row of the first run converts: merge, which says why
                 else:
                     self.counts.course_id = first[course]
-            rows: Iterator[Row] = verbatim.rows_converted()
+            rows: Iterator[Row] = iter(())  # the runs are read as text, or converted below
         else:
             verbatim = None
             rows = iter(self.rows)
@@ -190,21 +190,27 @@ class _Writer:
                 else:
                     quoted = ", ".join(map(quote, self.plan.all_columns))
                     self._direct(cursor, load_data_lines(rows, line_column=False), quoted, "", [])
+            elif verbatim is not None and not self.plan.derived:
+                self._staged_verbatim(cursor, verbatim)
             else:
-                self._staged(cursor, rows)
+                # A derived value depends on each row's course, which may be any here: convert.
+                self._staged(cursor, verbatim.rows_converted() if verbatim is not None else rows)
 
-    def _file_order_columns(self) -> tuple[str, str, list[Any]]:
+    def _file_order_columns(self, *, line_column: bool = False) -> tuple[str, str, list[Any]]:
         """LOAD DATA's columns for text in the file's order, its SET clause and its parameters.
 
         A column the table does not take goes into a variable. The columns the file lacks are
         set: a model default as it is, the block-list hash from the member's course (a row of
         another course gets NULL, which the NOT NULL column refuses: the load is then merged).
+        ``line_column``: each line ends with its line number (:meth:`Verbatim.text`).
         """
         plan = self.plan
         targets = ", ".join(
             "@edx_schema_unused" if i is None else quote(plan.columns[i]) for i in file_order(plan)
         )
         sets, params = [], []
+        if line_column:
+            targets += ", edx_schema_line"
         course = self.counts.course_id
         for column, index, function in plan.derived:
             source = quote(plan.columns[index])
@@ -251,6 +257,17 @@ class _Writer:
             f"SELECT {columns} FROM {self.table} LIMIT 0"
         )
         return staging
+
+    def _staged_verbatim(self, cursor, verbatim: Verbatim) -> None:
+        staging = self._create_staging(cursor)
+        targets, sets, params = self._file_order_columns(line_column=True)
+        with RowPipe(verbatim.text(line_column=True), label=self.plan.label) as pipe:
+            self._load_data(cursor, pipe.path, staging, targets, sets, params)
+        if self.backend.connection.connection.warning_count():
+            # The verbatim patterns admit only what loads exactly; a warning would mean a value
+            # was read otherwise: load the member again, converted, which says what it was.
+            raise LoadAgain
+        self._merge(cursor, staging)
 
     def _staged(self, cursor, rows: Iterator[Row]) -> None:
         staging = self._create_staging(cursor)
