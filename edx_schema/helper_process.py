@@ -17,6 +17,7 @@ import ctypes
 import marshal
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -189,3 +190,18 @@ def _fixed_mmap_threshold() -> None:
 
 
 _M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
+
+
+_PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process (a worker) when ``parent`` dies, even by ``kill -9``.
+
+    A worker that outlived its import would go on loading, holding the database's locks, for
+    no one. Linux only (elsewhere nothing happens). If the parent died before this ran, exit now.
+    """
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)

@@ -10,6 +10,7 @@ import datetime
 import functools
 import itertools
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, suppress
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import PackageError
+from ..helper_process import die_with_parent
 from ..keys import course_key
 from ..models import ImportRecord
 from ..outcomes import Status
@@ -195,19 +197,21 @@ def _import_package(
         to_load = [m for m in to_load if m.path not in done]
     courses = _entity_courses(package, to_load, options)
     documents = sorted((m for m in to_load if m.name.kind in DOCUMENT_MEMBERS), key=lambda m: m.path)
-    # Org-level members (the e-mail opt-in list) load last, after every course's enrollments.
+    # Org-level members (the e-mail opt-in list) load after every course's users and enrollments
+    # (in parallel, beside the other course tables), and are reported last.
     org_level = sorted((m for m in to_load if m.name.kind in ORG_MEMBERS), key=lambda m: m.path)
     order = {table: index for index, table in enumerate(LOADED_TABLES)}
     tables = sorted(
         (m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS and m.name.kind not in ORG_MEMBERS),
         key=lambda m: (order[m.name.table or ""], m.path),
     )
-    jobs = 1 if backend().single_writer or options.dry_run else options.jobs
+    parallel = [*tables, *org_level]
+    jobs = 1 if backend().single_writer or options.dry_run else min(options.jobs, len(parallel))
+    org_results: list[MemberResult] = []
     if jobs > 1:
-        # The opt-in list refers to no table: it loads beside the course tables, once the users
-        # and enrollments it lists are in.
-        parallel = [*tables, *org_level]
-        summary.results.extend(_load_parallel(package, parallel, options, courses, jobs, rejects, progress))
+        results = _load_parallel(package, parallel, options, courses, jobs, rejects, progress)
+        summary.results.extend(results[: len(tables)])
+        org_results = results[len(tables) :]
         tables, org_level = [], []
     with _dry_run(options.dry_run):
         for member in [*tables, *documents, *org_level]:
@@ -217,6 +221,7 @@ def _import_package(
                 package, member, options=options, course=course, progress=bar, rejects=rejects
             )
             summary.results.append(load.run())
+    summary.results.extend(org_results)
 
 
 def _package_failure(package: Package, message: str) -> MemberResult:
@@ -373,7 +378,12 @@ def _load_parallel(
     loaded_bytes = loaded_rows = 0
     connections.close_all()  # a forked worker must open its own connection, not share ours
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(members)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(members)),
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         while not schedule.done:
             for index in schedule.start(jobs - len(loading)):
                 member = members[index]

@@ -259,7 +259,7 @@ def test_tables_selects_the_list_by_its_table_or_member_name(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_jobs_the_list_loads_after_the_parallel_course_tables(tmp_path):
+def test_with_jobs_the_list_loads_beside_the_course_tables_and_is_reported_last(tmp_path):
     package = build_package(spec=PackageSpec(learners=3, problems=4), output=tmp_path).path
     folder_with(tmp_path, listing([ADA, BO, CY]))
     summary = run(package, jobs=2)

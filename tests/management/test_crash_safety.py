@@ -66,7 +66,8 @@ def test_imports_killed_at_any_moment_end_equal_to_a_clean_import(child_database
     _empty(child_database)
 
     # Killed in the middle of the big member: none of it stored, its parsing helper (SQLite) gone.
-    child = child_database.start(*command)
+    # One file at a time, so that the big member is the one loading when the users are in.
+    child = child_database.start(*command, "--jobs", "1")
     try:
         deadline = time.monotonic() + 300
         while child.poll() is None and time.monotonic() < deadline:
@@ -80,7 +81,9 @@ def test_imports_killed_at_any_moment_end_equal_to_a_clean_import(child_database
     assert "courseware_studentmodule" not in _loaded(child_database)
     assert child_database.query("SELECT COUNT(*) FROM courseware_studentmodule") == [(0,)]
 
-    # Then at random moments, reloading what is there already (--force) as well.
+    # Then at random moments, reloading what is there already (--force) as well, as the command
+    # runs by default: on a server database, files in parallel worker processes, which must die
+    # with it (_kill).
     for extra in (("--force",), ()):
         moment = rng.uniform(0.05, 0.95) * seconds
         child = child_database.start(*command, *extra)
@@ -114,6 +117,11 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _children(pid: int) -> list[int]:
+    """The processes ``pid``'s main thread started: helpers and ``--jobs`` workers.
+
+    Not gpg, which a thread starts: killed before gpg has opened its named pipe, the importer
+    leaves gpg waiting for a reader (a known gap; the pipe folder is still cleaned up).
+    """
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
