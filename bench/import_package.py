@@ -67,7 +67,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.import_studentmodule import child as run_child  # noqa: E402
-from edx_schema.importing.schedule import default_jobs  # noqa: E402  (pure)
 from edx_schema.package.names import AUTH_USER_ASKBOT_COLUMNS, parse_member_name  # noqa: E402  (pure)
 
 MYSQL_URL = os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/edx_bench_pkg")
@@ -191,6 +190,16 @@ def learners_for(rows: int, *, courses: int, problems: int, scratch: Path) -> in
 
 
 # --- processes and the database --------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The command's default --jobs on this machine, as the app defines it (asked in a child)."""
+    script = "from edx_schema.importing import default_jobs; print(default_jobs())"
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT, env=environment(), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return int(done.stdout.split()[-1])
 
 
 def environment() -> dict[str, str]:
