@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from ..errors import FormatError, GradingPolicyError, PackageError, unexpected
@@ -31,6 +31,10 @@ from .table_members import load_table_member
 #: How often a member is tried when InnoDB picks its transaction as a deadlock victim.
 LOCK_ATTEMPTS = 3
 _TRANSIENT = {1205, 1213}  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
+# ER_DUP_ENTRY: a row that was not there when read was inserted meanwhile by another import
+# (two imports of one course's outline). Run again, the member finds it; if the file itself
+# collides, the last attempt says so.
+_RACED = {1062}
 
 
 def target_table(member: Member) -> str:
@@ -199,7 +203,8 @@ def record_result(
 
 
 def _with_lock_retries(attempt: Callable[[], None]) -> None:
-    """Run ``attempt`` (one member in one transaction), again if InnoDB rolled it back for a lock.
+    """Run ``attempt`` (one member in one transaction), again if InnoDB rolled it back for a lock
+    or another import inserted a row it was about to insert.
 
     With ``--jobs`` several workers upsert into the same tables (learners shared by two courses
     are in both courses' auth_user files), and InnoDB may resolve their lock conflict by rolling
@@ -211,8 +216,9 @@ def _with_lock_retries(attempt: Callable[[], None]) -> None:
         try:
             attempt()
             return
-        except OperationalError as error:
+        except (OperationalError, IntegrityError) as error:
             code = error.args[0] if error.args else None
-            if nested or code not in _TRANSIENT or number == LOCK_ATTEMPTS:
+            again = _TRANSIENT if isinstance(error, OperationalError) else _RACED
+            if nested or code not in again or number == LOCK_ATTEMPTS:
                 raise
             time.sleep(0.1 * number)

@@ -42,9 +42,12 @@ def verbatim_pattern(plan: RowPlan) -> re.Pattern[str] | None:
         pattern = VERBATIM_ANY_TEXT if convert is None else getattr(convert, "verbatim", None)
         if pattern is None:
             return None
-        fields.append(f"(?:{pattern})")
+        fields.append(f"(?>{pattern})")
     # Whole lines, none empty (an empty line is a record only if more follow: the reader decides).
-    return re.compile(f"(?:(?!\\n){chr(9).join(fields)}\\n)*")
+    # Atomic fields and lines, taken possessively: a field ends at its TAB, so no other way of
+    # matching it could help, and without them a run that fails late would be retried in every
+    # way its earlier NULLs can match (NULL or text): exponentially many.
+    return re.compile(f"(?>(?!\\n){chr(9).join(fields)}\\n)*+")
 
 
 def file_order(plan: RowPlan) -> list[int | None]:

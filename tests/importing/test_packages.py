@@ -487,6 +487,43 @@ def test_a_big_member_parsed_in_a_helper_process_loads_the_same_rows_and_reports
 
 
 @pytest.mark.django_db(transaction=True)  # outside a transaction, as import_package runs
+def test_a_member_that_met_a_row_another_import_inserted_meanwhile_is_loaded_again(tmp_path, monkeypatch):
+    # Two imports of one course's outline at once: the second to insert a block meets the first's.
+    from django.db import IntegrityError
+
+    built = build_package(spec=SPEC, output=tmp_path)
+    real = member_import.load_document
+    raced = []
+
+    def duplicate_once(stream, member, **kwargs):
+        if member.name.kind == "course_structure" and not raced:
+            raced.append(member.path)
+            raise IntegrityError(1062, "Duplicate entry 'x' for key 'edx_schema_courseblock_uniq'")
+        return real(stream, member, **kwargs)
+
+    monkeypatch.setattr(member_import, "load_document", duplicate_once)
+    summary = run(built.path)
+    assert raced
+    assert summary.ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collision_that_stays_fails_the_member_after_the_last_attempt(monkeypatch):
+    from django.db import IntegrityError
+
+    monkeypatch.setattr(member_import.time, "sleep", lambda seconds: None)
+    attempts = []
+
+    def collide():
+        attempts.append(1)
+        raise IntegrityError(1062, "Duplicate entry 'x' for key 'y'")
+
+    with pytest.raises(IntegrityError):
+        member_import._with_lock_retries(collide)
+    assert len(attempts) == member_import.LOCK_ATTEMPTS
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as import_package runs
 def test_a_member_rolled_back_by_a_deadlock_is_loaded_again(tmp_path, monkeypatch):
     # With --jobs, InnoDB may pick one worker's transaction as a deadlock victim: it is retried.
     from django.db import OperationalError
