@@ -23,6 +23,7 @@ from ..package.names import member_table
 from ..package.source import HashingReader, Member, Package, member_label, open_member
 from .documents import DOCUMENT_MEMBERS, load_document
 from .email_opt_in import ORG_MEMBERS, load_email_opt_in
+from .events import EVENT_MEMBERS, AlreadyLoaded, EventLoadOptions, load_event_log
 from .rejects import RejectsFile
 from .results import ImportOptions, MemberResult, Progress
 from .rows import FileFailed, LoadCounts, LoadOptions
@@ -40,7 +41,12 @@ _RACED = {1062}
 def target_table(member: Member) -> str:
     """The table a member loads into."""
     kind = member.name.kind
-    return DOCUMENT_MEMBERS.get(kind) or ORG_MEMBERS.get(kind) or member_table(member.name.table or "")
+    return (
+        DOCUMENT_MEMBERS.get(kind)
+        or ORG_MEMBERS.get(kind)
+        or EVENT_MEMBERS.get(kind)
+        or member_table(member.name.table or "")
+    )
 
 
 class MemberImport:
@@ -68,6 +74,7 @@ class MemberImport:
             table=target_table(member),
             course=course or member.name.entity or "",
             site=member.name.site or "",
+            rejects_expected=member.name.kind in EVENT_MEMBERS,
         )
 
     def run(self) -> MemberResult:
@@ -76,6 +83,9 @@ class MemberImport:
         clock = time.monotonic()
         try:
             _with_lock_retries(self._attempt)
+        except AlreadyLoaded as error:  # nothing was written
+            result.status = Status.ALREADY
+            result.message = str(error)
         except (FormatError, FileFailed, PackageError, GradingPolicyError) as error:
             self._fail(str(error))
         except DatabaseError as error:
@@ -130,7 +140,8 @@ class MemberImport:
             if counts.read == 0 and not counts.unknown_columns:
                 result.status = Status.EMPTY
                 read_any = self.hashing is not None and self.hashing.bytes_read
-                result.message = "; ".join(notes) or ("header only" if read_any else "zero-length file")
+                empty = "no lines" if self.member.name.kind in EVENT_MEMBERS else "header only"
+                result.message = "; ".join(notes) or (empty if read_any else "zero-length file")
             if not options.dry_run:  # a dry run's outer transaction is rolled back at the end
                 self._record(Status.LOADED)
             if self.rejects is not None:  # last, just before the commit: never written twice
@@ -144,6 +155,19 @@ class MemberImport:
             max_errors=self.options.max_errors,
             on_progress=self.on_progress,
         )
+        if self.member.name.kind in EVENT_MEMBERS:
+            return load_event_log(
+                open_stream=self.open_stream,
+                member=self.member,
+                package=self.package.name,
+                label=self.label,
+                options=EventLoadOptions(
+                    filter=self.options.event_filter(),
+                    force=self.options.force,
+                    max_errors=self.options.max_errors,
+                    on_progress=self.on_progress,
+                ),
+            )
         if self.member.name.kind in ORG_MEMBERS:
             return load_email_opt_in(
                 open_stream=self.open_stream,

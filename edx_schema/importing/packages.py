@@ -31,6 +31,7 @@ from ..package.tsv import TsvReader
 from .backends import backend
 from .documents import DOCUMENT_MEMBERS
 from .email_opt_in import OPT_IN_TABLE, ORG_MEMBERS
+from .events import EVENT_MEMBERS, EVENTS_TABLE
 from .member import MemberImport, record_result, target_table
 from .member_specs import member_course_converter, member_references
 from .rejects import RejectsFile
@@ -117,7 +118,9 @@ def _check_courses_present(packages: list[Package], options: ImportOptions) -> N
     # A package of an org's opt-in list alone (its own zip since 2017) names no course: the list's
     # load says whether it has rows of the --course courses.
     org_level = any(m.name.kind in ORG_MEMBERS for package in packages for m in package.members)
-    if absent and not (org_level and present <= {None}):
+    # Nor does an org's tracking log: its events are of every course, filtered one by one.
+    events = options.events and any(m.name.kind in EVENT_MEMBERS for p in packages for m in p.members)
+    if absent and not events and not (org_level and present <= {None}):
         known = sorted(e for e in present if e)
         shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
         raise PackageError(
@@ -146,14 +149,22 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     elif name.failed:
         result.status = Status.EXPORT_FAILED
         result.message = "the exporter could not produce this file (a *.failed member)"
-    elif name.kind == "events":
-        result.message = "tracking-log events: not modelled"
+    elif name.kind in EVENT_MEMBERS and not options.events:
+        result.message = "a tracking log (--no-events)"
     elif name.kind == "table" and not name.loaded:
         result.message = f"table {name.table} is not modelled by edx-schema"
     elif name.site not in sites_of(options.site):
         result.status = Status.FILTERED
         result.message = f"{name.site} site (see --site)"
-    elif options.courses and name.entity not in options.courses and name.kind not in ORG_MEMBERS:
+    elif name.kind in EVENT_MEMBERS and not _in_event_window(name.date, options):
+        result.status = Status.FILTERED
+        result.message = "a tracking log of a day outside --since/--until"
+    elif (
+        options.courses
+        and name.entity not in options.courses
+        and name.kind not in ORG_MEMBERS
+        and name.kind not in EVENT_MEMBERS  # its events are filtered one by one
+    ):
         result.status = Status.FILTERED
         result.message = "not one of the --course courses"
     elif options.tables and target_table(member) not in options.tables:
@@ -162,6 +173,21 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
     else:
         return None
     return result
+
+
+#: Days after --until whose tracking logs are still read: the exporter files an event under the
+#: day it was received, and reads its own sources two days either side of a day for that reason
+#: (mobile events arrive late). Before --since, a day's file holds nothing newer than that day.
+EVENT_FILE_DAYS_AFTER = 2
+
+
+def _in_event_window(day: datetime.date | None, options: ImportOptions) -> bool:
+    """Whether a tracking log named for ``day`` may hold events of the --since/--until days."""
+    if day is None:
+        return True
+    if options.since is not None and day < options.since - datetime.timedelta(days=1):
+        return False
+    return options.until is None or day <= options.until + datetime.timedelta(days=EVENT_FILE_DAYS_AFTER)
 
 
 def _import_package(
@@ -200,21 +226,34 @@ def _import_package(
     # Org-level members (the e-mail opt-in list) load after every course's users and enrollments
     # (in parallel, beside the other course tables), and are reported last.
     org_level = sorted((m for m in to_load if m.name.kind in ORG_MEMBERS), key=lambda m: m.path)
+    # Tracking logs refer to nothing; oldest first, so that an event sent twice is credited to
+    # the file that brought it first.
+    events = sorted(
+        (m for m in to_load if m.name.kind in EVENT_MEMBERS),
+        key=lambda m: (m.name.date or datetime.date.min, m.path),
+    )
     order = {table: index for index, table in enumerate(LOADED_TABLES)}
     tables = sorted(
-        (m for m in to_load if m.name.kind not in DOCUMENT_MEMBERS and m.name.kind not in ORG_MEMBERS),
+        (
+            m
+            for m in to_load
+            if m.name.kind not in DOCUMENT_MEMBERS
+            and m.name.kind not in ORG_MEMBERS
+            and m.name.kind not in EVENT_MEMBERS
+        ),
         key=lambda m: (order[m.name.table or ""], m.path),
     )
-    parallel = [*tables, *org_level]
+    parallel = [*tables, *events, *org_level]
     jobs = 1 if backend().single_writer or options.dry_run else min(options.jobs, len(parallel))
     org_results: list[MemberResult] = []
     if jobs > 1:
         results = _load_parallel(package, parallel, options, courses, jobs, rejects, progress)
         summary.results.extend(results[: len(tables)])
-        org_results = results[len(tables) :]
-        tables, org_level = [], []
+        summary.results.extend(results[len(tables) : len(tables) + len(events)])
+        org_results = results[len(tables) + len(events) :]
+        tables, events, org_level = [], [], []
     with _dry_run(options.dry_run):
-        for member in [*tables, *documents, *org_level]:
+        for member in [*tables, *documents, *events, *org_level]:
             course = courses.get(member.name.entity or "")
             bar = progress(member_label(package, member), member.size)
             load = MemberImport(
@@ -236,6 +275,8 @@ def _already_loaded(package: Package, members: list[Member]) -> list[MemberResul
         )
         # An opt-in list loaded for some --course courses only (its record names them) is not loaded.
         .exclude(Q(table=OPT_IN_TABLE) & ~Q(course_id=""))
+        # A tracking log is known by its bytes, whatever its name (see importing.events).
+        .exclude(table=EVENTS_TABLE)
         .values_list("member", flat=True)
     )
     return [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from ..outcomes import RowCounts, Status
+from ..package.events.reader import EventFilter
 from ..package.names import SITE_CHOICES
 from ..package.source import Decryption
 from .rows import Rejected
@@ -26,6 +28,13 @@ class ImportOptions:
     max_errors: int = 100
     jobs: int = 1
     decryption: Decryption = field(default_factory=Decryption)
+    events: bool = True  # load tracking logs
+    since: datetime.date | None = None  # tracking logs: events from this UTC day on
+    until: datetime.date | None = None  # ... up to this UTC day
+
+    def event_filter(self) -> EventFilter:
+        """Which events of a tracking log to keep."""
+        return EventFilter(courses=self.courses, since=self.since, until=self.until)
 
 
 @dataclass(kw_only=True)
@@ -43,6 +52,8 @@ class MemberResult(RowCounts):
     rejects: list[Rejected] = field(default_factory=list)
     #: The traceback of an unexpected exception (a bug), which the command shows at -v 3.
     detail: str = ""
+    #: Rejected rows do not make the import fail: a tracking log's junk lines, reported and skipped.
+    rejects_expected: bool = False
 
 
 @dataclass
@@ -56,8 +67,9 @@ class ImportSummary:
 
     @property
     def ok(self) -> bool:
-        """True when everything requested loaded: no failed member and no rejected row."""
-        return all(r.status.ok and not r.rejected for r in self.results)
+        """True when everything requested loaded: no failed member and no rejected row (but a
+        tracking log's lines that are not events)."""
+        return all(r.status.ok and (not r.rejected or r.rejects_expected) for r in self.results)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(r, attribute) for r in self.results)

@@ -43,13 +43,15 @@ from .roles import CourseAccessRole, ForumRole, ForumRoleUser
 from .student import AnonymousUserId, CourseEnrollment, LanguageProficiency, UserIdMap, UserProfile
 from .submissions import Score, ScoreSummary, StudentItem, Submission
 from .teams import CourseTeam, CourseTeamMembership
+from .tracking import TrackingEvent, TrackingLogFile
 from .user_api import EmailOptIn, UserCourseTag
 from .verify_student import VerificationCheckpoint, VerificationStatus
 from .wiki import Article, ArticleRevision
 from .workflow import AssessmentWorkflow, AssessmentWorkflowStep
 
-#: edx-schema's own tables (import log, course outline, grading policy, forum): not LMS tables.
-OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost)
+#: edx-schema's own tables (import log, course outline, grading policy, forum, tracking logs): not
+#: LMS tables.
+OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost, TrackingLogFile, TrackingEvent)
 
 __all__ = [
     "OWN_MODELS",
@@ -102,6 +104,8 @@ __all__ = [
     "StudentTrainingWorkflow",
     "StudentTrainingWorkflowItem",
     "Submission",
+    "TrackingEvent",
+    "TrackingLogFile",
     "TrainingExample",
     "TrainingExampleOptionsSelected",
     "UserCourseTag",

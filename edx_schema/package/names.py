@@ -124,7 +124,14 @@ _KNOWN_TABLES = sorted(LOADED_TABLES + UNMODELLED_TABLES + tuple(_TOKEN_ALIASES)
 # The other ORA tables (assessment_*, workflow_*, submissions_scoresummary, ...).
 _ORA_TABLE = re.compile(r"-((?:assessment|workflow|submissions)_[a-z0-9_]+)$")
 _PACKAGE = re.compile(r"^(?P<org>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")
-_EVENTS = re.compile(r"^.+-(?:prod|edge|edx)(?:-events)?-\d{4}-\d{2}-\d{2}\.log(?:\.gz)?$")
+# Tracking logs: an org's daily file ({org}-{site}-events-{date}, any site token; early ones
+# without "-events"), an RDX course's ({course token}-events-{date}), or an LMS server's rotated
+# tracking.log (tracking.log-YYYYMMDD[-epoch], gzipped or not, perhaps behind a server's name).
+_EVENTS = re.compile(
+    r"^(?:(?P<org>[^/]+?)-(?P<site>[A-Za-z0-9_]+)-events|(?P<course>[^/]+)-events|(?P<old>[^/]+?)-(?:prod|edge|edx))"
+    r"-(?P<date>\d{4}-\d{2}-\d{2})\.log(?:\.gz)?$"
+)
+_TRACKING_LOG = re.compile(r"^(?:.*[-_.])?tracking\.log(?:-(?P<date>\d{8})(?:-\d+)?)?(?:\.gz)?$")
 _EXTENSIONS = (".xml.tar.gz", ".sql", ".json", ".mongo", ".csv")
 
 
@@ -133,7 +140,7 @@ class MemberName:
     """The parsed name of one member.
 
     ``kind`` is ``table`` (a tab-separated ``.sql`` table), ``course_structure``, ``course_olx``,
-    ``forum``, ``events``, ``email_opt_in`` or ``unknown``. ``entity`` is the exporter's
+    ``forum``, ``events`` (a tracking log), ``email_opt_in`` or ``unknown``. ``entity`` is the exporter's
     ``{Org}-{course}-{run}`` part and ``site`` one of :data:`SITES` (None when the name has none).
     """
 
@@ -144,6 +151,8 @@ class MemberName:
     site: str | None = None
     failed: bool = False
     encrypted: bool = False
+    #: The day in the name of a tracking log (its delivery day, or a server's rotation day).
+    date: datetime.date | None = None
 
     @property
     def loaded(self) -> bool:
@@ -161,8 +170,9 @@ def parse_member_name(path: str) -> MemberName:
     if failed:
         name = name[: -len(".failed")]
     common = {"path": path, "failed": failed, "encrypted": encrypted}
-    if _EVENTS.match(name):
-        return MemberName(kind="events", **common)
+    events = _EVENTS.match(name) or _TRACKING_LOG.match(name)
+    if events is not None:
+        return MemberName(kind="events", site=_event_site(events), date=_event_date(events), **common)
     extension = next((ext for ext in _EXTENSIONS if name.endswith(ext)), None)
     if extension is None:
         return MemberName(kind="unknown", **common)
@@ -198,6 +208,28 @@ def parse_member_name(path: str) -> MemberName:
     else:
         kind = "table" if table not in ("course_structure", "course") else "unknown"
     return MemberName(kind=kind, table=table, entity=entity, site=site, **common)
+
+
+def _event_site(match: re.Match[str]) -> str:
+    """A tracking log's site: ``edge`` for Edge's, else prod (edX's files say ``edx``, and
+    ``prod``, ``patches`` or a self-hosted site's token are the main site's)."""
+    groups = match.groupdict()
+    token = groups.get("site") or ""
+    if groups.get("old"):
+        token = match.string[len(groups["old"]) + 1 :].split("-", 1)[0]
+    return "edge" if token == "edge" else "prod"
+
+
+def _event_date(match: re.Match[str]) -> datetime.date | None:
+    text = match.group("date")
+    if not text:
+        return None
+    try:
+        if len(text) == 8:
+            return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return datetime.date.fromisoformat(text)
+    except ValueError:  # a name's impossible day: the file is read all the same
+        return None
 
 
 def course_entity(*, org: str, course: str, run: str) -> str:

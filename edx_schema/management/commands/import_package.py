@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from edx_schema.importing import (
 )
 from edx_schema.importing.backends import backend
 from edx_schema.importing.email_opt_in import ORG_MEMBERS
+from edx_schema.importing.events import EVENTS_TABLE
 from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.outcomes import Status
@@ -30,6 +32,8 @@ _LOAD_STATUSES = (Status.LOADED, Status.WOULD_LOAD, Status.FAILED, Status.EMPTY)
 #: What --tables takes: the loaded tables, and the org-level members' tables or member names.
 _TABLE_NAMES = {
     **{member_table(token): member_table(token) for token in LOADED_TABLES},
+    "events": EVENTS_TABLE,
+    EVENTS_TABLE: EVENTS_TABLE,
     **{token: member_table(token) for token in LOADED_TABLES},
     **{t: t for t in ORG_MEMBERS.values()},
     **ORG_MEMBERS,
@@ -84,8 +88,21 @@ class Command(EdxSchemaCommand):
             action="append",
             default=[],
             metavar="KEY",
-            help="Only this course (repeatable), e.g. course-v1:MITx+6.002x+2T2024 or MITx/6.002x/2012_Fall.",
+            help="Only this course (repeatable), e.g. course-v1:MITx+6.002x+2T2024 or MITx/6.002x/2012_Fall; "
+            "tracking logs keep the events of its context or its page URL.",
         )
+        parser.add_argument(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="Tracking logs: only events from this UTC day on (logs of earlier days are not read).",
+        )
+        parser.add_argument(
+            "--until",
+            metavar="YYYY-MM-DD",
+            help="Tracking logs: only events up to this UTC day (logs of up to two days later are read, "
+            "for the mobile events that arrive late).",
+        )
+        parser.add_argument("--no-events", action="store_true", help="Do not load tracking logs.")
         parser.add_argument(
             "--tables",
             help="Only these tables, comma-separated: table names (teams_courseteam) or the names' "
@@ -105,7 +122,8 @@ class Command(EdxSchemaCommand):
             type=int,
             default=100,
             metavar="N",
-            help="With --skip-bad-rows: fail a file that has more than N bad rows (100).",
+            help="With --skip-bad-rows: fail a file that has more than N bad rows (100). A tracking "
+            "log's lines that are not events are always skipped and reported: more than N fail it.",
         )
         parser.add_argument(
             "--rejects",
@@ -133,8 +151,13 @@ class Command(EdxSchemaCommand):
             skip_bad_rows=options["skip_bad_rows"],
             max_errors=self._positive(options["max_errors"], "--max-errors"),
             jobs=self._jobs(options["jobs"]),
+            events=not options["no_events"],
+            since=self._day(options["since"], "--since"),
+            until=self._day(options["until"], "--until"),
             decryption=Decryption(gnupghome=options["gnupghome"], passphrase=self._passphrase(options)),
         )
+        if import_options.since and import_options.until and import_options.since > import_options.until:
+            raise CommandError(f"--since {import_options.since} is after --until {import_options.until}.")
         rejects = None
         if import_options.skip_bad_rows:
             first = Path(options["paths"][0])
@@ -168,6 +191,15 @@ class Command(EdxSchemaCommand):
         # Worker processes see only what is committed: inside a caller's transaction (a test's,
         # say) the files load in this process.
         return 1 if connection.in_atomic_block else default_jobs()
+
+    @staticmethod
+    def _day(value: str | None, name: str) -> datetime.date | None:
+        if value is None:
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise CommandError(f"{name} {value!r} is not a day in YYYY-MM-DD form.") from None
 
     @staticmethod
     def _positive(value: int, name: str) -> int:
