@@ -104,6 +104,7 @@ def load_event_log(
     counts = LoadCounts(read=tally.lines, inserted=inserted, unchanged=sent - inserted, rejected=tally.bad)
     counts.rejects = [_rejected(label, report) for report in tally.reports]
     counts.warnings = _notes(tally, options)
+    counts.checksum = checksum
     return counts
 
 

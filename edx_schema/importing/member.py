@@ -128,6 +128,8 @@ class MemberImport:
         options, result = self.options, self.result
         with transaction.atomic():
             counts = self._load()
+            if counts.checksum and self.hashing is not None:  # read in full by the loader itself
+                self.hashing.adopt(bytes_read=self.member.size, hexdigest=counts.checksum)
             result.set_counts(counts)
             result.rejects = counts.rejects
             if counts.course_id:

@@ -136,7 +136,7 @@ def _classify(package: Package, member: Member, options: ImportOptions) -> Membe
         package=package.name,
         member=member.path,
         status=Status.SKIPPED,
-        table=name.table or "",
+        table=name.table or EVENT_MEMBERS.get(name.kind, ""),
         site=name.site or "",
     )
     if member.refused:  # a symbolic link, a named pipe, ...: never opened

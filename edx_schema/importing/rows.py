@@ -60,6 +60,8 @@ class LoadCounts(RowCounts):
     rejects: list[Rejected] = field(default_factory=list)
     #: What the user should know about a member that loaded (a fragment of a course structure).
     warnings: list[str] = field(default_factory=list)
+    #: The member's SHA-256 when its loader read it in full itself (the log records it).
+    checksum: str | None = None
 
     @classmethod
     def of(cls, counts: RowCounts, *, course_id: str | None) -> LoadCounts:
