@@ -19,8 +19,9 @@ class Command(EdxSchemaCommand):
         "courseware state with JSON, certificates, course and subsection grades, wiki, teams, "
         "language proficiencies, staff and forum roles, credit, cohorts, and for 2015-08 to 2018-04 "
         "dates the legacy verification status), the 21 ORA tables, the course_structure JSON, the "
-        "OLX tar.gz with its grading_policy.json and the forum dump; per org the e-mail opt-in CSV. "
-        "The same options always give the same files."
+        "OLX tar.gz with its grading_policy.json and the forum dump; per org the e-mail opt-in CSV "
+        "and, with --events, the tracking logs (events/{org}-edx-events-{day}.log.gz for the 8 days "
+        "up to the date, the last one partial). The same options always give the same files."
     )
     requires_schema = False  # writes files only
 
@@ -38,6 +39,13 @@ class Command(EdxSchemaCommand):
         parser.add_argument("--problems", type=int, default=8, help="Problems per course (8).")
         parser.add_argument("--week", type=int, default=1, help="Snapshot week: later weeks change rows (1).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (1).")
+        parser.add_argument(
+            "--events",
+            type=int,
+            default=0,
+            help="Tracking-log events to write, about, over the 8 days of event files: the browser, "
+            "server and mobile events of the package's learners (0: no event logs).",
+        )
         parser.add_argument("--zip", action="store_true", help="Write {org}-{date}.zip instead of a folder.")
         parser.add_argument(
             "--recipient",
@@ -55,6 +63,8 @@ class Command(EdxSchemaCommand):
         for name in ("courses", "learners", "problems", "week"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1, not {options[name]}.")
+        if options["events"] < 0:
+            raise CommandError(f"--events must be 0 or more, not {options['events']}.")
         if options["problems"] < 4:
             raise CommandError("--problems must be at least 4 (three homework and a final exam).")
         spec = PackageSpec(
@@ -65,6 +75,7 @@ class Command(EdxSchemaCommand):
             problems=options["problems"],
             seed=options["seed"],
             week=options["week"],
+            events=options["events"],
         )
         try:
             built = build_package(

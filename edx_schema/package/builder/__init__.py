@@ -5,7 +5,8 @@ course: the tab-separated ``.sql`` tables (header row, ``NULL``, backslash escap
 grades, the wiki, teams, language proficiencies, staff and forum roles, credit eligibility,
 cohorts and, for package dates of 2015-08 to 2018-04, the legacy verification status; the 21
 ORA tables under ``ora/``; the course_structure JSON, the OLX ``.xml.tar.gz`` with its
-``grading_policy.json`` and the forum ``.mongo``. Per org: the e-mail opt-in CSV. The same
+``grading_policy.json`` and the forum ``.mongo``. Per org: the e-mail opt-in CSV and, when the
+spec asks for events, the tracking logs under ``events/`` (a gzip file a day). The same
 arguments always give the same bytes.
 
 The modules, by area: :mod:`.spec` (what to build), :mod:`.rows` (each table's row type, which
@@ -13,8 +14,8 @@ is its header), :mod:`.users`, :mod:`.courseware`, :mod:`.grades` (scores, the g
 and course grades by :class:`~edx_schema.grading.CourseGrader`), :mod:`.wiki`, :mod:`.teams`,
 :mod:`.roles`, :mod:`.credit`, :mod:`.cohorts`, :mod:`.verification`, :mod:`.ora` (submissions)
 and :mod:`.assessments` (ORA's assessments and workflows), :mod:`.documents` (course structure,
-OLX, forum), :mod:`.optin`, :mod:`.output` (the text format, zip, gpg) and :mod:`.package`,
-which puts them together.
+OLX, forum), :mod:`.optin`, :mod:`.events` (the tracking logs), :mod:`.output` (the text
+format, zip, gpg) and :mod:`.package`, which puts them together.
 
 Pure: no Django import.
 """

@@ -13,6 +13,7 @@ from .cohorts import course_groups_cohortmembership
 from .courseware import courseware_studentmodule
 from .credit import credit_crediteligibility
 from .documents import course_olx, course_structure, forum
+from .events import write_events
 from .grades import (
     HOMEWORK_SUBSECTIONS,
     LearnerGrades,
@@ -76,10 +77,11 @@ def build_package(
 
 
 def write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
-    """Write every course's members, then the org's opt-in list; return the rows per member table.
+    """Write every course's members, the org's opt-in list and event logs; return the rows per member table.
 
     The keys are the tables' names in the members' file names (``teams``, not teams_courseteam);
-    the opt-in list's rows are under ``email_opt_in``.
+    the opt-in list's rows are under ``email_opt_in``, the event logs' events (junk lines aside)
+    under ``events`` when the spec asks for events.
     """
     learners = make_learners(spec)
     runs = [
@@ -101,6 +103,8 @@ def write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
         course_olx(folder, run)
         forum(folder, run)
     counts["email_opt_in"] = email_opt_in(folder, spec, runs)
+    if spec.events > 0:
+        counts["events"] = write_events(folder, spec, runs)
     return counts
 
 

@@ -57,3 +57,13 @@ def django_comment_client_role_users(run: CourseRun) -> Table:
     staff = (ForumRoleUserRow(course_id=key, user_id=u, name=role) for u, role in _holders(run, _FORUM_ROLES))
     students = (ForumRoleUserRow(course_id=key, user_id=u.id, name="Student") for u in run.enrolled)
     return Table("django_comment_client_role_users", ForumRoleUserRow._fields, chain(staff, students))
+
+
+def roles_of(run: CourseRun, user_id: int) -> tuple[list[str], list[str]]:
+    """An enrolled user's course access roles and forum roles, as the course's role members list them.
+
+    Forum roles end with ``Student``, which every enrolled learner has (the LMS never removes it).
+    """
+    access = [role for holder, role in _holders(run, _ACCESS_ROLES) if holder == user_id]
+    forum = [role for holder, role in _holders(run, _FORUM_ROLES) if holder == user_id]
+    return access, [*forum, "Student"]

@@ -74,6 +74,8 @@ class PackageSpec:
     # Courses per query of the e-mail opt-in list, which writes its header once per chunk. The
     # exporter passes 10,000 (the LMS command's default is 10).
     email_optin_chunk_size: int = 10_000
+    # Tracking-log events over the package's 8 days of events/ files, about; 0: no event logs.
+    events: int = 0
 
     @property
     def name(self) -> str:
