@@ -38,6 +38,7 @@ class Area(enum.Enum):
     ORA = "ORA submissions"
     FORUM = "Forum"
     COURSE_CONTENT = "Course content"
+    TRACKING_LOGS = "Tracking logs"
     IMPORTS = "Imports"
 
 

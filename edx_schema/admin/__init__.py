@@ -10,6 +10,7 @@ from . import (  # noqa: F401 (registers)
     community,
     courses,
     courseware,
+    events,
     forum,
     grades,
     imports,

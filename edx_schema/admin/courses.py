@@ -27,12 +27,14 @@ from ..models import (
     ForumRoleUser,
     GradingPolicy,
     PersistentCourseGrade,
+    TrackingEvent,
 )
 from ..services.outline import outline_possibles
 from ..services.recompute import CourseResult, recompute_course
 from ..services.research import course_access_roles
 from .base import LargeTableAdmin, may_view
 from .display import course_filter, formatted_json
+from .events import course_events_chart
 from .sections import Column, TableSection, link_to_learner, link_to_list, render_all
 
 
@@ -76,8 +78,8 @@ class GradingPolicyAdmin(LargeTableAdmin):
         return [path("<int:pk>/course/", view, name="edx_schema_course"), *super().get_urls()]
 
     def course_view(self, request, pk: int):
-        """The course's grading policy, graded subsections, grade distribution, staff by role,
-        and the sizes of its cohorts and teams (:data:`COURSE_TABLES`).
+        """The course's grading policy, graded subsections, grade distribution, tracking-log
+        events per day, staff by role, and the sizes of its cohorts and teams (:data:`COURSE_TABLES`).
 
         Each section needs the view permission of its tables (course blocks, course grades,
         roles, cohorts, teams), as those tables' own lists do; a table the user may not view is
@@ -100,6 +102,7 @@ class GradingPolicyAdmin(LargeTableAdmin):
         allowed = {
             "subsections": may_view(request, self.admin_site, CourseBlock),
             "distribution": may_view(request, self.admin_site, PersistentCourseGrade),
+            "events": may_view(request, self.admin_site, TrackingEvent),
         }
         context = {
             **self.admin_site.each_context(request),
@@ -116,6 +119,9 @@ class GradingPolicyAdmin(LargeTableAdmin):
             context["subsections"] = _graded_subsections(course_id)
         if allowed["distribution"]:
             context.update(_grade_distribution(course_id))
+        if allowed["events"]:
+            # ?events_from=&events_to= (UTC days); else the course's last days with events.
+            context["events_chart"] = course_events_chart(course_id, request.GET)
         context["tables"] = render_all(COURSE_TABLES, request, self.admin_site, policy.course_id)
         return TemplateResponse(request, "admin/edx_schema/course.html", context)
 

@@ -37,6 +37,7 @@ from ..models import (
     StudentItem,
     StudentModule,
     Submission,
+    TrackingEvent,
     UserCourseTag,
     UserIdMap,
     UserProfile,
@@ -70,7 +71,7 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
 
     def learner_view(self, request, user_id: int):
         """One learner's profile, enrollments, certificates, grades and overrides, roles, cohorts,
-        teams, credit eligibility and languages, on one page.
+        teams, credit eligibility and languages, on one page, with a link to their event timeline.
 
         Each section needs the view permission of its table, as that table's own list does: a
         staff member who may only view users sees the account, and for each other section a
@@ -107,6 +108,7 @@ LEARNER_SECTIONS = {
     "subsections": PersistentSubsectionGrade,
     "overrides": PersistentSubsectionGradeOverride,
     "modules": StudentModule,
+    "events": TrackingEvent,  # a link to the learner's event timeline (edx_schema.admin.events)
 }
 
 

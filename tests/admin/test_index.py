@@ -80,6 +80,7 @@ AREAS = {
     ],
     "Forum": ["Course team memberships", "Course teams", "Forum posts"],
     "Course content": ["Course blocks", "Grading policies", "Wiki article revisions", "Wiki articles"],
+    "Tracking logs": ["Tracking events", "Tracking-log files"],
     "Imports": ["Import records"],
 }
 

@@ -190,6 +190,7 @@ def test_the_course_page_with_every_view_permission_shows_every_section(sample, 
         "edx_schema.view_cohortmembership",
         "edx_schema.view_courseteam",
         "edx_schema.view_courseteammembership",
+        "edx_schema.view_trackingevent",  # the events chart (tests/admin/test_events.py)
     )
     text = course_page(client)
     assert "block@hw1" in text
