@@ -7,15 +7,15 @@ the lines already stored: a day the exporter sends again, a partial day complete
 an org alias's copy. Lines that are not events are counted and reported; more than
 ``--max-errors`` of them fail the file, which then loads nothing.
 
-MySQL reads the rows through ``LOAD DATA LOCAL INFILE ... IGNORE`` from a pipe that a thread
-fills as it decodes; SQLite inserts them with ``INSERT OR IGNORE`` while a helper process
-decodes the next ones, so that both backends use a second CPU.
+Lines are decoded by helper processes (``event_decoding``), one per core, while this process
+stores them: MySQL through ``LOAD DATA LOCAL INFILE ... IGNORE`` from a pipe, SQLite with
+``INSERT OR IGNORE``.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -25,15 +25,14 @@ from django.db import connection
 from django.utils import timezone
 
 from ..errors import EdxSchemaError
-from ..helper_process import Helper, HelperFailed, Send, can_fork
 from ..models import TrackingEvent, TrackingLogFile
 from ..package.events import EVENT_COLUMNS, EventRow
-from ..package.events.reader import BadLineReport, EventFilter, LogTally, TooManyBadLines, read_events
+from ..package.events.reader import BadLineReport, EventFilter, LogTally
 from ..package.source import Member
-from ..package.tsv import encode_load_data_field
 from .backends.mysql import _local_infile
 from .backends.mysql_pipe import RowPipe
-from .rows import FileFailed, LoadCounts, Rejected, batches
+from .event_decoding import decoded_runs, decoders_for
+from .rows import FileFailed, LoadCounts, Rejected
 
 EVENTS_TABLE = TrackingEvent._meta.db_table
 #: The member kinds loaded here, and their table.
@@ -90,12 +89,10 @@ def load_event_log(
             cursor.execute(
                 f"DELETE FROM {connection.ops.quote_name(EVENTS_TABLE)} WHERE file_id = %s", [log_file.pk]
             )
-    tally = LogTally(max_bad=options.max_errors)
+    tally = LogTally(max_bad=options.max_errors)  # the runs' counts are added as they come
     keep = options.filter.keeper()
-    if connection.vendor == "mysql":
-        inserted = _load_mysql(open_stream, log_file.pk, tally, keep, label=label, options=options)
-    else:
-        inserted = _load_sqlite(open_stream, log_file.pk, tally, keep, label=label, options=options)
+    load = _load_mysql if connection.vendor == "mysql" else _load_sqlite
+    inserted = load(open_stream, log_file.pk, tally, keep, label=label, options=options, size=member.size)
     sent = tally.events - tally.filtered
     log_file.lines, log_file.events, log_file.bad_lines = tally.lines, tally.events, tally.bad
     log_file.inserted, log_file.duplicates, log_file.filtered = inserted, sent - inserted, tally.filtered
@@ -117,23 +114,6 @@ def _checksum(open_stream: OpenStream) -> str:
     return digest.hexdigest()
 
 
-def _rows(
-    stream: BinaryIO, tally: LogTally, keep: Keep, *, label: str, options: EventLoadOptions
-) -> Iterator[tuple[int, EventRow]]:
-    """The events to store; FileFailed as soon as the file has more bad lines than allowed."""
-    progress = options.on_progress
-    try:
-        for count, item in enumerate(read_events(stream, label=label, tally=tally, keep=keep), 1):
-            if not count % 50_000:
-                progress(tally.lines)
-            yield item
-    except TooManyBadLines as error:
-        raise FileFailed(
-            f"{label}: {error} (--max-errors {options.max_errors}); none of its events were kept"
-        ) from None
-    progress(tally.lines)
-
-
 # -- MySQL ------------------------------------------------------------------------------------------
 
 
@@ -145,15 +125,21 @@ def _load_mysql(
     *,
     label: str,
     options: EventLoadOptions,
+    size: int,
 ) -> int:
     table = connection.ops.quote_name(EVENTS_TABLE)
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    with connection.cursor() as cursor, open_stream() as stream:
-        rows = _rows(stream, tally, keep, label=label, options=options)
-        if not _local_infile(cursor):
-            return _insert_mysql(cursor, table, columns, file_id, rows)
+    with connection.cursor() as cursor:
+        infile = _local_infile(cursor)
+        runs = _runs(
+            open_stream, file_id, tally, keep, label=label, options=options, size=size, as_text=infile
+        )
+        if not infile:
+            return _insert_mysql(cursor, table, columns, runs)
+        # The first run is taken here: the decoding helpers are forked by this thread, not the pipe's.
+        first = next(runs, "")
         # IGNORE: a line already stored (its hash is there) is skipped, not an error.
-        with RowPipe(_load_data_text(file_id, rows), label=label) as pipe:
+        with RowPipe(itertools.chain((first,), runs), label=label) as pipe:
             cursor.execute(
                 f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {table} CHARACTER SET utf8mb4 "
                 r"FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' "
@@ -170,23 +156,15 @@ def _load_mysql(
         return inserted
 
 
-def _load_data_text(file_id: int, rows: Iterator[tuple[int, EventRow]]) -> Iterator[str]:
-    encode = encode_load_data_field
-    prefix = f"{file_id}\t"
-    for number, row in rows:
-        yield f"{prefix}{number}\t{chr(9).join(map(encode, row))}\n"
-
-
-def _insert_mysql(
-    cursor, table: str, columns: str, file_id: int, rows: Iterator[tuple[int, EventRow]]
-) -> int:
+def _insert_mysql(cursor, table: str, columns: str, runs: Iterator[list[tuple]]) -> int:
     """Without LOCAL INFILE: multi-row ``INSERT IGNORE`` (mysqlclient batches executemany)."""
     marks = ", ".join(["%s"] * len(_COLUMNS))
     sql = f"INSERT IGNORE INTO {table} ({columns}) VALUES ({marks})"
     inserted = 0
-    for batch in batches(((file_id, number, *row) for number, row in rows), _BATCH):
-        cursor.executemany(sql, batch)
-        inserted += cursor.rowcount
+    for run in runs:
+        if run:
+            cursor.executemany(sql, run)
+            inserted += cursor.rowcount
     return inserted
 
 
@@ -201,6 +179,7 @@ def _load_sqlite(
     *,
     label: str,
     options: EventLoadOptions,
+    size: int,
 ) -> int:
     table = connection.ops.quote_name(EVENTS_TABLE)
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
@@ -209,50 +188,43 @@ def _load_sqlite(
     cursor = connection.connection.cursor()  # the driver's own: Django's wrapper costs per row
     inserted = 0
     try:
-        with open_stream() as stream:
-            for batch in _sqlite_batches(stream, file_id, tally, keep, label=label, options=options):
-                cursor.executemany(sql, batch)
+        for run in _runs(
+            open_stream, file_id, tally, keep, label=label, options=options, size=size, as_text=False
+        ):
+            if run:
+                cursor.executemany(sql, run)
                 inserted += cursor.rowcount
     finally:
         cursor.close()
     return inserted
 
 
-def _sqlite_batches(
-    stream: BinaryIO, file_id: int, tally: LogTally, keep: Keep, *, label: str, options: EventLoadOptions
-) -> Iterator[list]:
-    """Batches of rows: decoded by a helper process while this one inserts (where fork exists)."""
-    if not can_fork():
-        rows = _rows(stream, tally, keep, label=label, options=options)
-        yield from batches(((file_id, number, *row) for number, row in rows), _BATCH)
-        return
-    work = functools.partial(_decode_in_helper, stream, file_id, keep, label=label, options=options)
-    with Helper(work, name="event decoding helper") as helper:
-        try:
-            for batch, lines in helper.messages():
-                options.on_progress(lines)
-                yield batch
-        except HelperFailed as error:
-            raise FileFailed(str(error) if error.expected else f"{label}: {error}") from None
-        lines, events, bad, filtered, reports = helper.result
-    tally.lines, tally.events, tally.bad, tally.filtered = lines, events, bad, filtered
-    tally.reports = [BadLineReport(*report) for report in reports]
-
-
-def _decode_in_helper(
-    stream: BinaryIO, file_id: int, keep: Keep, send: Send, *, label: str, options: EventLoadOptions
-) -> tuple[Any, ...]:
-    tally = LogTally(max_bad=options.max_errors)
-    quiet = EventLoadOptions(max_errors=options.max_errors)
-    rows = _rows(stream, tally, keep, label=label, options=quiet)
-    for batch in batches(((file_id, number, *row) for number, row in rows), _BATCH):
-        send((batch, tally.lines))
-    reports = [(r.line, r.reason, r.field, _plain(r.value), r.start) for r in tally.reports]
-    return tally.lines, tally.events, tally.bad, tally.filtered, reports
+def _runs(
+    open_stream: OpenStream,
+    file_id: int,
+    tally: LogTally,
+    keep: Keep,
+    *,
+    label: str,
+    options: EventLoadOptions,
+    size: int,
+    as_text: bool,
+) -> Iterator[Any]:
+    return decoded_runs(
+        open_stream,
+        file_id=file_id,
+        keep=keep,
+        as_text=as_text,
+        tally=tally,
+        label=label,
+        max_errors=options.max_errors,
+        decoders=decoders_for(size),
+        on_progress=options.on_progress,
+    )
 
 
 def _plain(value: object) -> object:
-    """A reported value marshal can send (a decoded JSON object is shown as its text)."""
+    """A reported value the rejects file can show (a decoded JSON value as its text)."""
     return value if value is None or isinstance(value, str | int | float | bool) else repr(value)[:200]
 
 

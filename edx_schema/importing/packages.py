@@ -226,8 +226,8 @@ def _import_package(
     # Org-level members (the e-mail opt-in list) load after every course's users and enrollments
     # (in parallel, beside the other course tables), and are reported last.
     org_level = sorted((m for m in to_load if m.name.kind in ORG_MEMBERS), key=lambda m: m.path)
-    # Tracking logs refer to nothing; oldest first, so that an event sent twice is credited to
-    # the file that brought it first.
+    # Tracking logs refer to nothing: they load last, oldest first, so that an event sent twice
+    # is credited to the file that brought it first.
     events = sorted(
         (m for m in to_load if m.name.kind in EVENT_MEMBERS),
         key=lambda m: (m.name.date or datetime.date.min, m.path),
@@ -243,15 +243,17 @@ def _import_package(
         ),
         key=lambda m: (order[m.name.table or ""], m.path),
     )
-    parallel = [*tables, *events, *org_level]
+    # Tracking logs load one at a time in this process, after the pool: each is decoded by helper
+    # processes of its own, one per core (importing.event_decoding), which a pool worker could
+    # not start.
+    parallel = [*tables, *org_level]
     jobs = 1 if backend().single_writer or options.dry_run else min(options.jobs, len(parallel))
     org_results: list[MemberResult] = []
     if jobs > 1:
         results = _load_parallel(package, parallel, options, courses, jobs, rejects, progress)
         summary.results.extend(results[: len(tables)])
-        summary.results.extend(results[len(tables) : len(tables) + len(events)])
-        org_results = results[len(tables) + len(events) :]
-        tables, events, org_level = [], [], []
+        org_results = results[len(tables) :]
+        tables, org_level = [], []
     with _dry_run(options.dry_run):
         for member in [*tables, *documents, *events, *org_level]:
             course = courses.get(member.name.entity or "")

@@ -289,3 +289,58 @@ def test_an_encrypted_log_is_decrypted_as_it_streams(tmp_path, gpg_key):
     assert (result.status, result.inserted) == (Status.LOADED, 300)
     # A file is known by its clear gzip's checksum, whatever the encryption (which differs each time).
     assert TrackingLogFile.objects.get().sha256 == digest
+
+
+@pytest.fixture
+def decoded_by_helpers(monkeypatch):
+    """Every log decoded by two helper processes, in runs of 7 lines (a big log's way)."""
+    from edx_schema.importing import event_decoding, events
+
+    monkeypatch.setattr(event_decoding, "RUN_LINES", 7)
+    monkeypatch.setattr(events, "decoders_for", lambda size: 2)
+
+
+@pytest.mark.usefixtures("decoded_by_helpers")
+def test_helpers_decode_a_log_to_the_same_rows_counts_and_reports(tmp_path):
+    lines = [_event(n) for n in range(60)]
+    for position, junk in ((3, b"junk"), (15, b""), (29, _event(99)[:40]), (44, b"more junk")):
+        lines.insert(position, junk)
+    package = tmp_path / "universityx-2024-03-10"
+    _log(package, "universityx-edx-events-2024-03-05.log.gz", lines)
+    junk = {4, 16, 30, 45}
+    summary, (result,) = _import(package, since=datetime.date(2024, 3, 5))
+    assert summary.ok
+    assert (result.read, result.inserted, result.rejected) == (64, 60, 4)
+    assert [r.line for r in result.rejects] == sorted(junk)
+    stored = dict(TrackingEvent.objects.values_list("line", "line_hash"))
+    expected = {n: decode_line(line).line_hash for n, line in enumerate(lines, 1) if n not in junk}
+    assert stored == expected
+
+
+@pytest.mark.usefixtures("decoded_by_helpers")
+def test_helpers_stop_a_log_with_too_many_bad_lines(tmp_path):
+    package = tmp_path / "universityx-2024-03-10"
+    _log(package, "universityx-edx-events-2024-03-05.log.gz", [_event(1), *[b"garbage"] * 50, _event(2)])
+    _, (result,) = _import(package, max_errors=20)
+    assert result.status is Status.FAILED
+    assert "more than 20 lines are not events; the first, line 2" in result.message
+    assert TrackingEvent.objects.count() == 0
+
+
+@pytest.mark.usefixtures("decoded_by_helpers")
+def test_helpers_report_a_damaged_gzip_stream(tmp_path):
+    package = tmp_path / "universityx-2024-03-10"
+    path = _log(package, "universityx-edx-events-2024-03-05.log.gz", [_event(n) for n in range(3000)])
+    path.write_bytes(path.read_bytes()[:-100])
+    _, (result,) = _import(package)
+    assert result.status is Status.FAILED
+    assert "the gzip data is damaged" in result.message
+    assert TrackingEvent.objects.count() == 0
+
+
+@pytest.mark.usefixtures("decoded_by_helpers")
+def test_helpers_decode_a_log_shorter_than_one_run_each(tmp_path):
+    package = tmp_path / "universityx-2024-03-10"
+    _log(package, "universityx-edx-events-2024-03-05.log.gz", [_event(n) for n in range(9)])
+    _, (result,) = _import(package)
+    assert (result.status, result.read, result.inserted) == (Status.LOADED, 9, 9)

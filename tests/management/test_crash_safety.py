@@ -45,6 +45,8 @@ ASSIGNED = {
     "credit_creditcourse": {"id"},
     "credit_crediteligibility": {"course_id"},
     "edx_schema_emailoptin": {"id"},
+    "edx_schema_trackinglogfile": {"id", "loaded_at"},
+    "edx_schema_trackingevent": {"id", "file_id"},
 }
 
 
@@ -255,3 +257,49 @@ def test_an_import_killed_while_gpg_decrypts_leaves_a_pipe_folder_that_the_next_
     child_database.manage(*command)
     assert list(scratch.iterdir()) == []
     assert child_database.query("SELECT COUNT(*) FROM auth_user") == [(300_000,)]
+
+
+def test_an_import_killed_in_the_middle_of_a_tracking_log_loads_it_whole_when_run_again(
+    child_database, tmp_path
+):
+    """kill -9 while a log loads (its decoding helpers too): none of that log's events stay, the
+    logs loaded before it stay whole, and the next run ends with exactly the events of a clean run."""
+    spec = PackageSpec(learners=300, problems=8, courses=1, events=120_000)
+    package = build_package(spec=spec, output=tmp_path / "package").path
+    command = ("import_package", str(package), "--tables", "events", "-v0")
+    started = time.monotonic()
+    child_database.manage(*command)
+    seconds = time.monotonic() - started
+    clean = _events(child_database)
+    assert len(clean) > 100_000
+    _empty(child_database)
+
+    child = child_database.start(*command)
+    try:
+        deadline = time.monotonic() + 300
+        while child.poll() is None and time.monotonic() < deadline:  # the first log is in
+            if child_database.query("SELECT COUNT(*) FROM edx_schema_trackinglogfile") != [(0,)]:
+                break
+            time.sleep(0.02)
+        time.sleep(seconds / 16)  # half a log further (eight logs)
+        assert child.poll() is None, "the import finished before it could be killed"
+        _kill(child)
+    finally:
+        child.kill()
+    files = child_database.query("SELECT COUNT(*), SUM(inserted) FROM edx_schema_trackinglogfile")
+    (stored,) = child_database.query("SELECT COUNT(*) FROM edx_schema_trackingevent")
+    assert 0 < files[0][0] < 8
+    assert stored[0] == files[0][1]  # the logs recorded are whole, the one being loaded left nothing
+
+    child_database.manage(*command)
+    assert _events(child_database) == clean
+
+
+def _events(database) -> list[tuple]:
+    """Every stored event: its line's hash, its file and line."""
+    return sorted(
+        database.query(
+            "SELECT e.line_hash, f.name, e.line FROM edx_schema_trackingevent e "
+            "JOIN edx_schema_trackinglogfile f ON f.id = e.file_id"
+        )
+    )

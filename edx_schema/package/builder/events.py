@@ -11,7 +11,7 @@ Each line is what the LMS writes, ``json.dumps(event)`` (ASCII, ``", "`` and ``"
 shapes of its eras (tracking_logs.md): today's events carry ``name`` and, for browser and mobile
 events, ``event`` as JSON text; the legacy course also has a few pre-2014 lines (no ``name``, no
 ``referer``, the request fields repeated in ``context``, at times no ``context.course_id``). About
-one line in a thousand is junk: an event cut at ``TRACK_MAX_EVENT``, syslog text before an event
+one line in a thousand (at most 20 a day) is junk: an event cut at ``TRACK_MAX_EVENT``, syslog text before an event
 (still an event), an empty line, non-UTF-8 bytes, a JSON array.
 
 Benchmarks write millions of events, so nothing is serialised per line: each line's shape is JSON
@@ -56,6 +56,9 @@ DAYS = 8
 TRACK_MAX_EVENT = 10_000
 #: The kinds of junk line; a file holds about one in a thousand, kinds in turn from day to day.
 JUNK_KINDS = ("truncated", "syslog", "empty", "binary", "array")
+#: The most junk lines a day's file holds: real logs have few, and a file with more than
+#: ``import_package --max-errors`` (100) of them fails as garbage.
+JUNK_PER_DAY = 20
 #: gzip's level: fast, since benchmarks write millions of lines.
 COMPRESS_LEVEL = 1
 
@@ -951,7 +954,7 @@ class _Day:
 
     def _junk_plan(self, total: int) -> list[tuple[int, str]]:
         """Where junk goes (before the event of that count) and its kind; the last first, to pop."""
-        count = max(1, total // 1000)
+        count = max(1, min(total // 1000, JUNK_PER_DAY))
         first = self.day.toordinal()
         plan = [
             ((2 * j + 1) * total // (2 * count), JUNK_KINDS[(first + j) % len(JUNK_KINDS)])

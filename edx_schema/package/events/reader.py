@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from ...errors import FormatError, PackageError
 from .bad import BadLine
-from .decode import MAX_LINE_BYTES, EventRow, decode_line, excerpt
+from .decode import EXCERPT_BYTES, MAX_LINE_BYTES, EventRow, decode_line, excerpt
 
 #: Bytes of clear (gunzipped) text read at a time.
 CHUNK_BYTES = 1 << 20
@@ -122,8 +122,11 @@ def read_events(
     are the events ``keep`` leaves out. A damaged gzip stream raises FormatError naming the
     line where the damage was met: the caller must not keep what it stored of the file.
     """
-    for number, raw in _lines(stream, label=label, tally=tally):
+    for number, raw in log_lines(stream, label=label):
+        tally.lines += 1
         try:
+            if raw.__class__ is TooLongLine:
+                raise BadLine(f"longer than {MAX_LINE_BYTES:,} bytes")
             row = decode_line(raw)
         except BadLine as error:
             tally.bad_line(number, raw, error)
@@ -135,8 +138,12 @@ def read_events(
         yield number, row
 
 
-def _lines(stream: BinaryIO, *, label: str, tally: LogTally) -> Iterator[tuple[int, bytes]]:
-    """The log's lines (without line breaks), numbered from 1; too long ones as reported bad lines."""
+class TooLongLine(bytes):
+    """The first bytes of a line longer than MAX_LINE_BYTES, which is not read further."""
+
+
+def log_lines(stream: BinaryIO, *, label: str) -> Iterator[tuple[int, bytes]]:
+    """The log's lines (without line breaks), numbered from 1; a too long one as a TooLongLine."""
     clear = _clear(stream, label=label)
     number = 0
     carry = b""
@@ -163,18 +170,13 @@ def _lines(stream: BinaryIO, *, label: str, tally: LogTally) -> Iterator[tuple[i
         carry = pieces.pop()
         for piece in pieces:
             number += 1
-            tally.lines += 1
             yield number, piece
         if len(carry) > MAX_LINE_BYTES:
             number += 1
-            tally.lines += 1
-            tally.bad_line(number, carry, BadLine(f"longer than {MAX_LINE_BYTES:,} bytes"))
+            yield number, TooLongLine(carry[: EXCERPT_BYTES * 2])
             skipping, carry = True, b""
-    if skipping:
-        return
-    if carry:  # the last line has no line break
+    if carry and not skipping:  # the last line has no line break
         number += 1
-        tally.lines += 1
         yield number, carry
 
 

@@ -28,8 +28,10 @@ _KEY = re.compile(r"(?:block-v1|i4x|lib-block-v1|ccx-block-v1):")
 # The usage key in a handler URL: /courses/{course}/xblock/{usage key}/handler/...
 _XBLOCK_URL = re.compile(r"/xblock/((?:block-v1|i4x|ccx-block-v1):[^/?#\s]+)")
 _HEX_ID = re.compile(r"[0-9a-fA-F]{32}")
-_ID_IN_TEXT = re.compile(r'"(problem_id|block_id|usage_key|module_id|id)"[ \t]*:[ \t]*"((?:[^"\\]|\\.)*)"')
 _PAYLOAD_KEYS = ("problem_id", "block_id", "usage_key", "module_id", "id")
+_QUOTED_KEYS = tuple((field, f'"{field}"') for field in _PAYLOAD_KEYS)
+# A string value after a member name: ': "..."'.
+_STRING_VALUE = re.compile(r'[ \t]*:[ \t]*"((?:[^"\\]|\\.)*)"')
 
 
 def course_of(context: dict[str, Any], *, page: str | None, event_type: str) -> str:
@@ -88,9 +90,15 @@ def block_of(
         if key.__class__ is str and _KEY.match(key):
             return _fit(key)
     if payload.__class__ is str and payload.startswith("{") and family != IMPLICIT:
-        # A browser payload is a flat object in a JSON string: its keys are found by a regular
-        # expression (in C), not by decoding the whole payload again.
-        payload = {field: _unescaped(value) for field, value in _ID_IN_TEXT.findall(payload)}
+        # A browser payload is a flat object in a JSON string: its keys are found by str.find
+        # (in C), not by decoding the whole payload again.
+        text, payload = payload, {}
+        for field, quoted in _QUOTED_KEYS:
+            at = text.find(quoted)
+            if at >= 0:
+                value = _STRING_VALUE.match(text, at + len(quoted))
+                if value is not None:
+                    payload[field] = _unescaped(value.group(1))
     if payload.__class__ is dict:
         for field in _PAYLOAD_KEYS:
             key = payload.get(field)
