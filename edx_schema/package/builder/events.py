@@ -11,8 +11,8 @@ Each line is what the LMS writes, ``json.dumps(event)`` (ASCII, ``", "`` and ``"
 shapes of its eras (tracking_logs.md): today's events carry ``name`` and, for browser and mobile
 events, ``event`` as JSON text; the legacy course also has a few pre-2014 lines (no ``name``, no
 ``referer``, the request fields repeated in ``context``, at times no ``context.course_id``). About
-one line in a thousand (at most 20 a day) is junk: an event cut at ``TRACK_MAX_EVENT``, syslog text before an event
-(still an event), an empty line, non-UTF-8 bytes, a JSON array.
+one line in a thousand (at most 20 a day) is junk: an event cut at ``TRACK_MAX_EVENT``, syslog
+text before an event (still an event), an empty line, non-UTF-8 bytes, a JSON array.
 
 Benchmarks write millions of events, so nothing is serialised per line: each line's shape is JSON
 with holes made once per course (:func:`_line`), filled with values JSON-encoded once per learner
