@@ -34,10 +34,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.import_studentmodule import child  # noqa: E402
+
 RATIO_TARGET = 0.8
 RSS_LIMIT_MB = 200
 RSS_FLAT = 1.2
@@ -145,18 +148,6 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rows": count}))
 def environment(backend: str, scratch: Path) -> dict[str, str]:
     url = f"sqlite:///{scratch / 'bench.sqlite3'}" if backend == "sqlite" else MYSQL_URL
     return dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="settings.local", PYTHONPATH=str(ROOT))
-
-
-def child(env: dict[str, str], *args: str) -> tuple[float, int, str]:
-    """Run a child process; return (wall seconds, peak RSS in MB, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(args)}")
-    return seconds, usage.ru_maxrss // 1024, output
 
 
 def sql(env: dict[str, str], statements: str, *, database: bool = True) -> None:

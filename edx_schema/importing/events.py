@@ -114,6 +114,12 @@ def _checksum(open_stream: OpenStream) -> str:
     return digest.hexdigest()
 
 
+def _quoted() -> tuple[str, str]:
+    """The event table's name and its columns' list, quoted for this database's SQL."""
+    quote = connection.ops.quote_name
+    return quote(EVENTS_TABLE), ", ".join(map(quote, _COLUMNS))
+
+
 # -- MySQL ------------------------------------------------------------------------------------------
 
 
@@ -127,8 +133,7 @@ def _load_mysql(
     options: EventLoadOptions,
     size: int,
 ) -> int:
-    table = connection.ops.quote_name(EVENTS_TABLE)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    table, columns = _quoted()
     with connection.cursor() as cursor:
         infile = _local_infile(cursor)
         runs = _runs(
@@ -181,8 +186,7 @@ def _load_sqlite(
     options: EventLoadOptions,
     size: int,
 ) -> int:
-    table = connection.ops.quote_name(EVENTS_TABLE)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    table, columns = _quoted()
     sql = f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(_COLUMNS))})"
     connection.ensure_connection()
     cursor = connection.connection.cursor()  # the driver's own: Django's wrapper costs per row
