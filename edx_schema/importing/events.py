@@ -227,17 +227,12 @@ def _runs(
     )
 
 
-def _plain(value: object) -> object:
-    """A reported value the rejects file can show (a decoded JSON value as its text)."""
-    return value if value is None or isinstance(value, str | int | float | bool) else repr(value)[:200]
-
-
 # -- reporting --------------------------------------------------------------------------------------
 
 
 def _rejected(label: str, report: BadLineReport) -> Rejected:
-    value = report.value if report.value is not None else None
-    return Rejected(label, report.line, report.field, _plain(value), report.reason, [report.start])
+    """A bad line for the rejects file (its value already plain: event_decoding._report)."""
+    return Rejected(label, report.line, report.field, report.value, report.reason, [report.start])
 
 
 def _notes(tally: LogTally, options: EventLoadOptions) -> list[str]:
