@@ -113,7 +113,7 @@ def read_course_export(stream: BinaryIO, *, label: str) -> CourseExport:
     policies: dict[str, bytes] = {}
     kept = 0
     try:
-        for path, handle in regular_files(stream, names=_NAMES):
+        for path, handle in regular_files(stream, wanted=lambda path: PurePosixPath(path).name in _NAMES):
             if len(courses) + len(policies) >= MAX_POLICY_FILES:
                 raise PackageError(
                     f"more than {MAX_POLICY_FILES:,} course.xml and grading_policy.json files, the limit"

@@ -11,7 +11,7 @@ import io
 import lzma
 import tarfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -80,8 +80,8 @@ def decompressed(stream: BinaryIO) -> BinaryIO:
     return joined  # type: ignore[return-value]
 
 
-def regular_files(stream: BinaryIO, *, names: frozenset[str]) -> Iterator[tuple[str, BinaryIO]]:
-    """The tarball's regular files called one of ``names``: (normalised path, contents), in order.
+def regular_files(stream: BinaryIO, *, wanted: Callable[[str], bool]) -> Iterator[tuple[str, BinaryIO]]:
+    """The tarball's regular files whose normalised path is ``wanted``: (path, contents), in order.
 
     Streamed: each file's contents can be read only until the next is asked for, and no header
     is kept. Paths over 4,096 characters are passed over. Reading raises :data:`TAR_ERRORS` or
@@ -91,7 +91,7 @@ def regular_files(stream: BinaryIO, *, names: frozenset[str]) -> Iterator[tuple[
         while (member := archive.next()) is not None:
             archive.members.clear()  # streamed: tarfile would otherwise keep every header
             path = str(PurePosixPath(member.name))
-            if not member.isfile() or PurePosixPath(path).name not in names or len(path) > 4096:
+            if not member.isfile() or len(path) > 4096 or not wanted(path):
                 continue
             handle = archive.extractfile(member)
             if handle is not None:
