@@ -30,7 +30,9 @@ def key(category: str, name: str) -> str:
     return f"block-v1:DemoX+P101+2016+type@{category}+block@{name}"
 
 
-def make_tree(spec: dict[str, tuple[str, list[str], dict, float | None]], *, course_start="2016-01-01") -> CourseTree:
+def make_tree(
+    spec: dict[str, tuple[str, list[str], dict, float | None]], *, course_start="2016-01-01"
+) -> CourseTree:
     """``spec``: name -> (category, child names, settings, content max)."""
     blocks = {}
     root = key("course", "course")
@@ -86,7 +88,13 @@ def test_the_worked_example_row_and_its_visible_blocks_hash():
     assert (score.earned_all, score.possible_all) == (11.5, 20.0)
     assert (score.earned_graded, score.possible_graded) == (11.5, 19.0)
     assert score.first_attempted == at("2016-03-01T10:00")
-    assert [p.source for p in score.problems] == [STUDENTMODULE, STUDENTMODULE, UNATTEMPTED, SUBMISSION, UNATTEMPTED]
+    assert [p.source for p in score.problems] == [
+        STUDENTMODULE,
+        STUDENTMODULE,
+        UNATTEMPTED,
+        SUBMISSION,
+        UNATTEMPTED,
+    ]
     assert len(score.blocks_json) == 612
     assert score.blocks_json.startswith(
         '{"blocks":[{"graded":true,"locator":"block-v1:DemoX+P101+2016+type@problem+block@p1",'
@@ -105,7 +113,9 @@ def test_unattempted_ora_counts_its_weight_and_staff_see_staff_only_blocks():
 
 
 def test_a_reset_submission_is_hidden_and_the_block_falls_back_to_its_content():
-    learner = worked_learner(submissions={key("openassessment", "p4"): SubmissionScore(0, 0, at("2016-04-01T00:00"))})
+    learner = worked_learner(
+        submissions={key("openassessment", "p4"): SubmissionScore(0, 0, at("2016-04-01T00:00"))}
+    )
     score = grade_subsection(make_tree(WORKED), key("sequential", "S"), learner, now=NOW)
     ora = score.problems[3]
     assert (ora.earned, ora.possible, ora.source, ora.first_attempted) == (0.0, 10.0, UNATTEMPTED, None)
@@ -113,8 +123,10 @@ def test_a_reset_submission_is_hidden_and_the_block_falls_back_to_its_content():
 
 def test_nothing_attempted_gives_no_first_attempted():
     score = grade_subsection(make_tree(WORKED), key("sequential", "S"), Learner(), now=NOW)
-    assert score.first_attempted is None and not score.attempted
-    assert score.earned_all == 0.0 and score.possible_all == 22.0
+    assert score.first_attempted is None
+    assert not score.attempted
+    assert score.earned_all == 0.0
+    assert score.possible_all == 22.0
 
 
 def test_unreleased_content_is_left_out_until_its_start():
@@ -122,14 +134,17 @@ def test_unreleased_content_is_left_out_until_its_start():
     spec["V2"] = ("vertical", ["p4", "p5", "p6"], {"start": "2027-01-01T00:00:00Z"}, None)
     score = grade_subsection(make_tree(spec), key("sequential", "S"), worked_learner(), now=NOW)
     assert score.possible_all == 10.0  # p1..p3 only
-    later = grade_subsection(make_tree(spec), key("sequential", "S"), worked_learner(), now=at("2027-02-01T00:00"))
+    later = grade_subsection(
+        make_tree(spec), key("sequential", "S"), worked_learner(), now=at("2027-02-01T00:00")
+    )
     assert later.possible_all == 20.0
 
 
 def test_a_course_without_a_start_is_unreleased_as_in_the_lms():
     tree = make_tree(WORKED, course_start=None)
     score = grade_subsection(tree, key("sequential", "S"), worked_learner(), now=NOW)
-    assert score.problems == () and score.possible_all == 0.0
+    assert score.problems == ()
+    assert score.possible_all == 0.0
 
 
 # -- TestWeightedScore and TestWeightedProblems (grades/tests upstream) -------------------------
@@ -186,7 +201,12 @@ def test_problem_weight_matrix(raw_earned, raw_possible, weight):
 
 @pytest.mark.parametrize(
     ("weight", "expected"),
-    [({}, (1.25, 2.5)), ({"weight": 27}, (13.5, 27)), ({"weight": 1.0}, (0.5, 1.0)), ({"weight": 0.0}, (0.0, 0.0))],
+    [
+        ({}, (1.25, 2.5)),
+        ({"weight": 27}, (13.5, 27)),
+        ({"weight": 1.0}, (0.5, 1.0)),
+        ({"weight": 0.0}, (0.0, 0.0)),
+    ],
 )
 def test_weight_metadata_alterations(weight, expected):
     """TestVariedMetadata: a problem of raw max 2, one of two right (default weight 2.5 upstream)."""
@@ -240,9 +260,20 @@ def test_get_score_priority():
     csm = {p: ModuleScore(10.0, 40.0, at("2016-01-01T00:00"))}
     sub = {p: SubmissionScore(50, 100, at("2016-01-03T00:00"))}
     both = grade_subsection(tree, seq, Learner(modules=csm, submissions=sub), now=NOW).problems[0]
-    assert (both.raw_earned, both.raw_possible, both.earned, both.possible, both.weight) == (None, None, 50, 100, 40)
+    assert (both.raw_earned, both.raw_possible, both.earned, both.possible, both.weight) == (
+        None,
+        None,
+        50,
+        100,
+        40,
+    )
     only_csm = grade_subsection(tree, seq, Learner(modules=csm), now=NOW).problems[0]
-    assert (only_csm.raw_earned, only_csm.raw_possible, only_csm.earned, only_csm.possible) == (10, 40, 10, 40)
+    assert (only_csm.raw_earned, only_csm.raw_possible, only_csm.earned, only_csm.possible) == (
+        10,
+        40,
+        10,
+        40,
+    )
     null = {p: ModuleScore(None, 40.0, at("2016-01-01T00:00"))}
     no_grade = grade_subsection(tree, seq, Learner(modules=null), now=NOW).problems[0]
     assert (no_grade.raw_earned, no_grade.raw_possible, no_grade.first_attempted) == (0, 40, None)
@@ -259,7 +290,8 @@ def test_a_block_without_a_max_score_is_left_out():
         "b": ("problem", [], {}, 7),
     }
     score = grade_subsection(make_tree(spec), key("sequential", "S"), Learner(), now=NOW)
-    assert [p.usage_key for p in score.problems] == [key("problem", "b")] and score.possible_all == 7.0
+    assert [p.usage_key for p in score.problems] == [key("problem", "b")]
+    assert score.possible_all == 7.0
 
 
 def test_split_test_keeps_the_learners_group_and_staff_see_every_branch():
@@ -269,7 +301,10 @@ def test_split_test_keeps_the_learners_group_and_staff_see_every_branch():
         "T": (
             "split_test",
             ["A", "B"],
-            {"user_partition_id": 7, "group_id_to_child": {"0": key("vertical", "A"), "1": key("vertical", "B")}},
+            {
+                "user_partition_id": 7,
+                "group_id_to_child": {"0": key("vertical", "A"), "1": key("vertical", "B")},
+            },
             None,
         ),
         "A": ("vertical", ["a"], {}, None),
@@ -282,7 +317,8 @@ def test_split_test_keeps_the_learners_group_and_staff_see_every_branch():
     assert grade_subsection(tree, seq, Learner(groups={7: 0}), now=NOW).possible_all == 1.0
     assert grade_subsection(tree, seq, Learner(staff=True), now=NOW).possible_all == 4.0
     unknown = grade_subsection(tree, seq, Learner(), now=NOW)
-    assert unknown.uncertain and unknown.possible_all == 0.0
+    assert unknown.uncertain
+    assert unknown.possible_all == 0.0
 
 
 def test_library_content_keeps_the_stored_selection_in_its_order():
@@ -299,9 +335,11 @@ def test_library_content_keeps_the_stored_selection_in_its_order():
     learner = Learner(selections={library: [["problem", "c"], ["problem", "gone"], ["problem", "a"]]})
     score = grade_subsection(tree, seq, learner, now=NOW)
     assert [p.usage_key for p in score.problems] == [key("problem", "c"), key("problem", "a")]
-    assert score.possible_all == 5.0 and not score.uncertain
+    assert score.possible_all == 5.0
+    assert not score.uncertain
     short = grade_subsection(tree, seq, Learner(selections={library: [["problem", "b"]]}), now=NOW)
-    assert short.possible_all == 2.0 and short.uncertain
+    assert short.possible_all == 2.0
+    assert short.uncertain
 
 
 def test_learners_with_the_same_view_share_one_walk():

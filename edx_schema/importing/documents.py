@@ -1,5 +1,5 @@
 """Members that are documents, not TSV tables: a course's outline (``course_structure`` JSON), its
-grading policy (in the OLX export) and the forum dump (``.mongo``).
+grading policy and content tree (in the OLX export) and the forum dump (``.mongo``).
 
 Each is read as a stream by its decoder in ``package/`` and stored by its service, inside the
 caller's transaction.
@@ -16,6 +16,7 @@ from ..models import CourseBlock, CourseEnrollment
 from ..package.course import CourseExport, read_course_export, read_course_structure
 from ..package.forum import Post, read_posts
 from ..package.source import Member
+from ..services.course_tree import save_content
 from ..services.forum import save_posts
 from ..services.outline import save_grading_policy, save_outline
 from .rows import LoadCounts
@@ -86,7 +87,12 @@ def _grading_policy(stream: BinaryIO, *, label: str, course: str | None, entity:
         )
     course = course or _course_of_export(export, label=label, entity=entity)
     saved = save_grading_policy(course_id=course, text=export.grading_policy, source=label)
-    return LoadCounts.of(saved, course_id=course)
+    counts = LoadCounts.of(saved, course_id=course)
+    tree = export.tree(course_id=course)  # the blocks' content, for grading from problem scores
+    if tree is not None:
+        save_content(course_id=course, tree=tree, source=label)
+        counts.warnings = tree.warnings
+    return counts
 
 
 def _course_of_export(export: CourseExport, *, label: str, entity: str | None) -> str:

@@ -28,7 +28,7 @@ from .assessment import (
 )
 from .certificates import GeneratedCertificate
 from .cohorts import CohortMembership, CourseUserGroup, CourseUserGroupUsers
-from .courses import CourseBlock, GradingPolicy
+from .courses import CourseBlock, CourseContentBlock, GradingPolicy
 from .courseware import StudentModule
 from .credit import CreditCourse, CreditEligibility
 from .forum import ForumPost
@@ -51,7 +51,15 @@ from .workflow import AssessmentWorkflow, AssessmentWorkflowStep
 
 #: edx-schema's own tables (import log, course outline, grading policy, forum, tracking logs): not
 #: LMS tables.
-OWN_MODELS = (ImportRecord, CourseBlock, GradingPolicy, ForumPost, TrackingLogFile, TrackingEvent)
+OWN_MODELS = (
+    ImportRecord,
+    CourseBlock,
+    CourseContentBlock,
+    GradingPolicy,
+    ForumPost,
+    TrackingLogFile,
+    TrackingEvent,
+)
 
 __all__ = [
     "OWN_MODELS",
@@ -74,6 +82,7 @@ __all__ = [
     "CohortMembership",
     "CourseAccessRole",
     "CourseBlock",
+    "CourseContentBlock",
     "CourseEnrollment",
     "CourseTeam",
     "CourseTeamMembership",

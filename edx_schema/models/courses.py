@@ -1,8 +1,9 @@
 """Each course's outline and grading policy, as its data package describes them.
 
 Not LMS tables (the LMS keeps these in its modulestore): ``edx_schema_courseblock`` holds every
-block of the course structure in course order, and ``edx_schema_gradingpolicy`` the course's
-grading policy, which recompute_grades needs.
+block of the course structure in course order, ``edx_schema_coursecontentblock`` every block of
+the OLX export with what grading reads from its content, and ``edx_schema_gradingpolicy`` the
+course's grading policy, which recompute_grades needs.
 """
 
 from __future__ import annotations
@@ -86,6 +87,49 @@ class CourseBlock(models.Model):
         indexes = [models.Index(fields=["course_id", "position"], name="edx_schema_block_order")]
         ordering = ["course_id", "position"]
         verbose_name = "course block"
+
+    def __str__(self) -> str:
+        return f"{self.usage_key} ({self.category})"
+
+
+class CourseContentBlock(models.Model):
+    """One block of a course's OLX export, as the LMS grades it (``recompute_grades --from-scores``).
+
+    The OLX is the only source of what a block's content decides: a problem's maximum score
+    (from its capa responses, or an assessment's rubric), which child of a split test each
+    group sees, and, for courses from before the course structure was exported, the outline
+    itself. ``settings`` are the block's own (XML attributes, then ``policy.json``);
+    ``children`` its children's usage keys in document order; ``position`` its place in the
+    export's course order. Replaced whole each time the course's export is imported.
+
+    .. no_pii:
+    """
+
+    course_id = CourseKeyField(max_length=255, help_text="The course.")
+    usage_key = UsageKeyField(max_length=255, help_text="The block's usage key.")
+    category = models.CharField(max_length=255, help_text="The block type (the XML tag).")
+    position = models.PositiveIntegerField(help_text="Place in the export's course order, from 0.")
+    children = models.JSONField(default=list, help_text="The children's usage keys, in order.")
+    settings = models.JSONField(default=dict, help_text="Own settings: XML attributes, then policy.json.")
+    max_score = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="A scored block's maximum raw score from its content (capa responses, ORA rubric); "
+        "empty when the content gives none.",
+    )
+    group_id_to_child = models.JSONField(
+        default=dict, blank=True, help_text="A split test's group id -> child usage key."
+    )
+    source = models.CharField(max_length=255, help_text="The export member it was read from.")
+
+    class Meta:
+        db_table = "edx_schema_coursecontentblock"
+        constraints = [
+            models.UniqueConstraint(fields=["course_id", "usage_key"], name="edx_schema_contentblock_uniq")
+        ]
+        indexes = [models.Index(fields=["course_id", "position"], name="edx_schema_content_order")]
+        ordering = ["course_id", "position"]
+        verbose_name = "course content block"
 
     def __str__(self) -> str:
         return f"{self.usage_key} ({self.category})"

@@ -139,13 +139,12 @@ def recompute_course(
         .order_by("position")
         .values_list(key_text(), "format", "graded")
     )
-    if not outline:
-        raise GradingPolicyError(
-            f"{course_id} has no course outline: import its package with the course_structure JSON"
-        )
+    if outline:
+        unattempted = unattempted_possibles(course_id=course_id)
+    else:  # a course known from its OLX export alone (before structures were exported)
+        outline, unattempted = _olx_outline(course_id)
     # Only graded subsections can enter a grade; a learner's sheet starts from the unattempted
     # totals, and the learner's own rows replace them.
-    unattempted = unattempted_possibles(course_id=course_id)
     graded = [(key, fmt or "") for key, fmt, is_graded in outline if is_graded]
     sheet = _Sheet(
         grader=grader,
@@ -216,6 +215,26 @@ def recompute_course(
         writer.release()
     result.largest = [change for _delta, _u, change in sorted(largest, key=lambda e: (-e[0], -e[1]))]
     return result
+
+
+def _olx_outline(course_id: str) -> tuple[list[tuple[str, str, bool]], dict[str, float]]:
+    """The subsections of a course known by its OLX export alone, and each one's possible for a
+    learner who attempted nothing there (what the LMS grades an unopened subsection out of)."""
+    from ..scoring import Learner, SubsectionGrader
+    from .course_tree import course_tree
+
+    try:
+        tree = course_tree(course_id=course_id)
+    except GradingPolicyError:
+        raise GradingPolicyError(
+            f"{course_id} has no course outline: import its package with the course_structure JSON "
+            "or the course's OLX export"
+        ) from None
+    graded = tree.inherited_graded()
+    grader = SubsectionGrader(tree, now=timezone.now())
+    possible = {score.usage_key: score.possible_graded for score in grader.grade(Learner())}
+    outline = [(block.usage_key, block.format or "", graded[block.usage_key]) for block in tree.subsections()]
+    return outline, possible
 
 
 @dataclass(frozen=True)

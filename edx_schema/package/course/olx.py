@@ -1,7 +1,8 @@
 """The OLX export member, ``{course}-course-{site}-analytics.xml.tar.gz``: its grading policy and
 the course its ``course.xml`` names.
 
-The policy is ``policies/{url_name}/grading_policy.json`` beside ``course.xml``, whose root's
+The export's course tree (:mod:`.olx_tree`) is collected in the same pass, for grading from
+problem scores. The policy is ``policies/{url_name}/grading_policy.json`` beside ``course.xml``, whose root's
 ``url_name`` names the folder (the LMS falls back to a top-level ``grading_policy.json``). The
 top folder's name varies, so ``course.xml`` is located rather than assumed. The export is read
 once, as a stream, keeping only the start of each course.xml and its small policy files.
@@ -20,7 +21,9 @@ from ...errors import FormatError, PackageError
 from ..jsondoc import loads, utf8_error
 from .course_xml import COURSE_XML_HEAD, OlxCourse, course_of_root, root_element
 from .json_window import UTF8
+from .olx_tree import MAX_XML_FILE_BYTES, TreeFiles
 from .tarball import TAR_ERRORS, regular_files
+from .tree import CourseTree
 
 #: A grading_policy.json's size, at most (a real one is about 1 kB).
 MAX_POLICY_BYTES = 1 << 20
@@ -88,6 +91,11 @@ class CourseExport:
     grading_policy: str | None
     course_xml: str | None  # the label of the course.xml that names the course
     _course: OlxCourse | FormatError | None = field(repr=False)
+    _tree: TreeFiles | None = field(default=None, repr=False)
+
+    def tree(self, *, course_id: str) -> CourseTree | None:
+        """The export's course tree keyed for ``course_id`` (see :func:`.olx_tree.read_course_tree`)."""
+        return self._tree.build(course_id=course_id) if self._tree is not None else None
 
     def course(self) -> OlxCourse:
         """The course the export's course.xml names.
@@ -111,15 +119,23 @@ def read_course_export(stream: BinaryIO, *, label: str) -> CourseExport:
     """
     courses: dict[str, _CourseXml] = {}  # by path
     policies: dict[str, bytes] = {}
+    tree = TreeFiles(label)
     kept = 0
     try:
-        for path, handle in regular_files(stream, wanted=lambda path: PurePosixPath(path).name in _NAMES):
+        for path, handle in regular_files(
+            stream, wanted=lambda path: PurePosixPath(path).name in _NAMES or tree.wanted(path)
+        ):
+            if PurePosixPath(path).name not in _NAMES:
+                tree.add(path, handle)
+                continue
             if len(courses) + len(policies) >= MAX_POLICY_FILES:
                 raise PackageError(
                     f"more than {MAX_POLICY_FILES:,} course.xml and grading_policy.json files, the limit"
                 )
             if PurePosixPath(path).name == "course.xml":
-                head = handle.read(COURSE_XML_HEAD + 1)
+                data = handle.read(MAX_XML_FILE_BYTES + 1)
+                tree.add_bytes(path, data)
+                head = data[: COURSE_XML_HEAD + 1]
                 complete = len(head) <= COURSE_XML_HEAD
                 courses[path] = _course_xml(head[:COURSE_XML_HEAD], file=f"{label}/{path}", complete=complete)
                 continue
@@ -141,6 +157,7 @@ def read_course_export(stream: BinaryIO, *, label: str) -> CourseExport:
         grading_policy=_policy(courses, policies, label=label),
         course_xml=f"{label}/{top}" if top is not None else None,
         _course=courses[top].course if top is not None else None,
+        _tree=tree,
     )
 
 
