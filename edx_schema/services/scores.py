@@ -228,6 +228,8 @@ class _CourseContext:
         groups: dict[int, dict[int, int]] = defaultdict(dict)
         if any(b.user_partition_id is not None or b.group_access for b in tree.blocks.values()):
             tags = UserCourseTag.objects.filter(course_id=course_id, key__startswith=PARTITION_TAG)
+            if user_ids is not None:
+                tags = tags.filter(user_id__in=user_ids)
             for user_id, tag, value in tags.values_list("user_id", "key", "value").iterator(
                 chunk_size=STREAM_CHUNK
             ):
@@ -241,6 +243,8 @@ class _CourseContext:
             rows = StudentModule.objects.filter(
                 course_id=course_id, module_type__in=("library_content", "itembank")
             ).values_list("student_id", key_text("module_state_key"), "state")
+            if user_ids is not None:
+                rows = rows.filter(student_id__in=user_ids)
             for user_id, key, state in rows.iterator(chunk_size=STREAM_CHUNK):
                 selected = _selected(state)
                 if selected is not None:
@@ -378,3 +382,19 @@ class _RowWriter:
                     self.blocks_sql, [(value, hashed, self.course_id) for hashed, value in records.items()]
                 )
             cursor.executemany(self.sql, rows)
+
+
+def learner_scores(
+    *, course_id: str, user_id: int, now: datetime.datetime | None = None
+) -> list[SubsectionScore]:
+    """One learner's subsection grades computed from scores, each with its problems' scores and
+    their sources (for the admin's learner page). GradingPolicyError when the course has no
+    content to grade from."""
+    course_id = str(keys.course_key(course_id))
+    grader = SubsectionGrader(course_tree(course_id=course_id), now=now or timezone.now())
+    context = _CourseContext.read(course_id=course_id, grader=grader, user_ids=[user_id])
+    modules = StudentModule.objects.filter(course_id=course_id, student_id=user_id, max_grade__isnull=False)
+    rows = list(
+        modules.values_list("student_id", key_text("module_state_key"), "grade", "max_grade", "created")
+    )
+    return grader.grade(context.learner(user_id, rows))
