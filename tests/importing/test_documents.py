@@ -118,3 +118,49 @@ def test_an_export_of_a_course_known_by_its_legacy_key_takes_that_key(tmp_path):
     result = result_of(import_packages(paths=[folder], options=ImportOptions()), EXPORT)
     assert (result.status, result.course) == (Status.LOADED, "UniversityX/CS-101x/3T2024"), result.message
     assert CourseEnrollment.objects.count() == 1
+
+
+def _olx_course(problem_xml: str) -> dict[str, str]:
+    """A pre-2015 style export: the whole course from OLX alone, one graded problem."""
+    return {
+        "X/course.xml": '<course org="UniversityX" course="CS-101x" url_name="3T2024"/>',
+        "X/course/3T2024.xml": '<course start="2014-01-01T00:00:00Z"><chapter url_name="c"/></course>',
+        "X/chapter/c.xml": '<chapter><sequential url_name="s"/></chapter>',
+        "X/sequential/s.xml": '<sequential graded="true" format="Homework">'
+        '<vertical url_name="v"/></sequential>',
+        "X/vertical/v.xml": '<vertical><problem url_name="p"/></vertical>',
+        "X/problem/p.xml": problem_xml,
+        "X/policies/3T2024/grading_policy.json": POLICY,
+    }
+
+
+def test_an_export_alone_gives_the_course_tree_to_grade_from(tmp_path):
+    from edx_schema.models import CourseContentBlock
+    from edx_schema.services.course_tree import course_tree
+
+    folder = only(built(tmp_path), EXPORT)
+    problem = '<problem weight="3"><optionresponse><optioninput/><optioninput/></optionresponse></problem>'
+    (folder / EXPORT).write_bytes(olx(_olx_course(problem)).getvalue())
+    result = result_of(import_packages(paths=[folder], options=ImportOptions()), EXPORT)
+    assert result.status == Status.LOADED, result.message
+    assert CourseContentBlock.objects.filter(course_id=COURSE).count() == 5
+    tree = course_tree(course_id=COURSE)
+    (subsection,) = tree.subsections()
+    assert subsection.format == "Homework"
+    problem_block = tree["block-v1:UniversityX+CS-101x+3T2024+type@problem+block@p"]
+    assert (problem_block.max_score, problem_block.weight) == (2.0, 3.0)
+
+
+def test_a_problem_the_lms_cannot_score_fails_the_export_naming_file_and_block_and_stores_nothing(tmp_path):
+    from edx_schema.models import CourseContentBlock
+
+    folder = only(built(tmp_path), EXPORT)
+    problem = '<problem><stringresponse answer="x"><textline points="two"/></stringresponse></problem>'
+    (folder / EXPORT).write_bytes(olx(_olx_course(problem)).getvalue())
+    result = result_of(import_packages(paths=[folder], options=ImportOptions()), EXPORT)
+    assert result.status == Status.FAILED
+    assert "X/problem/p.xml" in result.message
+    assert "problem 'p'" in result.message
+    assert "'two'" in result.message
+    assert not GradingPolicy.objects.exists()
+    assert not CourseContentBlock.objects.exists()
