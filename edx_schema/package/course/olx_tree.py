@@ -25,6 +25,7 @@ from xml.parsers import expat
 
 from ...errors import FormatError, PackageError, shown
 from ..jsondoc import loads
+from ..values import usage_key_parser
 from .max_score import ProblemError, capa_max_score, ora_max_score
 from .tarball import TAR_ERRORS, regular_files
 from .tree import CONTAINER_TYPES, CourseTree, SettingError, tree_block
@@ -38,6 +39,7 @@ MAX_XML_FILES = 500_000
 #: Blocks a course tree may hold, and how deep it may nest below the course.
 MAX_TREE_BLOCKS = 500_000
 MAX_TREE_DEPTH = 100
+_check_key = usage_key_parser(max_length=255, nullable=False)
 #: Folders of an export that hold no block definitions.
 _NOT_BLOCKS = frozenset({"static", "policies", "drafts", "about", "info", "tabs", "assets"})
 #: Attributes that place a definition rather than set anything.
@@ -318,6 +320,14 @@ class _Builder:
                     children.append(
                         (self.key(ref.category, child_name), child_name, child_definition, ref.overlay)
                     )
+            try:
+                _check_key(key)
+            except ValueError as error:
+                raise FormatError(
+                    f"{definition.category} {shown(name, 80)}: its url_name makes no usage key ({error})",
+                    file=definition.file,
+                    value=name,
+                ) from None
             settings = {**_settings(definition.attributes), **overlay}
             settings.update(self.policy.get(f"{definition.category}/{name}", {}))
             try:
