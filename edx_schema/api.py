@@ -20,6 +20,15 @@ from .grading import (
 )
 from .importing import ImportOptions, ImportSummary, MemberResult, import_packages
 from .package.source import Decryption
+from .scoring import (
+    Learner,
+    ModuleScore,
+    SubmissionScore,
+    SubsectionGrader,
+    SubsectionScore,
+    grade_subsection,
+)
+from .services.course_tree import course_tree
 from .services.overrides import (
     Correction,
     correct_subsection_grade,
@@ -33,6 +42,7 @@ from .services.research import (
     learners_without_staff,
     retired_learners,
 )
+from .services.scores import ScoresResult, learner_scores, recompute_from_scores
 from .visible_blocks import blocks_hash, blocks_json
 
 __all__ = [
@@ -50,21 +60,31 @@ __all__ = [
     "ImportSummary",
     "InvalidKeyError",
     "InvalidKeyFormatError",
+    "Learner",
     "MemberResult",
+    "ModuleScore",
     "PackageError",
+    "ScoresResult",
+    "SubmissionScore",
+    "SubsectionGrader",
+    "SubsectionScore",
     "Totals",
     "apply_override",
     "blocks_hash",
     "blocks_json",
     "correct_subsection_grade",
     "course_grade",
+    "course_tree",
     "delete_subsection_override",
+    "grade_subsection",
     "grading_policy_hash",
     "import_packages",
     "is_retired",
+    "learner_scores",
     "learners_without_staff",
     "merge_policy",
     "override_subsection_grade",
     "recompute_course",
+    "recompute_from_scores",
     "retired_learners",
 ]

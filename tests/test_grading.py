@@ -307,6 +307,10 @@ def test_subsection_rounding_must_be_4_2_or_none():
         "edx_schema.package.source",
         "edx_schema.package.builder",
         "edx_schema.package.course",
+        "edx_schema.package.course.olx_tree",
+        "edx_schema.package.course.max_score",
+        "edx_schema.package.events",
+        "edx_schema.scoring",
     ],
 )
 def test_the_pure_cores_import_nothing_from_django(module):
