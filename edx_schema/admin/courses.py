@@ -20,6 +20,7 @@ from ..models import (
     CohortMembership,
     CourseAccessRole,
     CourseBlock,
+    CourseContentBlock,
     CourseTeam,
     CourseTeamMembership,
     CourseUserGroup,
@@ -264,4 +265,18 @@ class CourseBlockAdmin(LargeTableAdmin):
     ordering = ("course_id", "position", "pk")  # the index's order, and a total one
     readonly_fields = (formatted_json("metadata", "metadata (formatted)"),)
     indexed_search = (("course_id", "exact"), ("usage_key", "subsection"))
+    search_help_text = "A course key or a block's usage key."
+
+
+@admin.register(CourseContentBlock)
+class CourseContentBlockAdmin(LargeTableAdmin):
+    area = Area.COURSE_CONTENT
+    list_display = ("course_id", "position", "category", "usage_key", "max_score", "source")
+    list_filter = (course_filter(),)
+    ordering = ("course_id", "position", "pk")  # the index's order, and a total one
+    readonly_fields = (
+        formatted_json("settings", "settings (formatted)"),
+        formatted_json("children", "children (formatted)"),
+    )
+    indexed_search = (("course_id", "exact"), ("usage_key", "exact"))
     search_help_text = "A course key or a block's usage key."

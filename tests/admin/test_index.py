@@ -79,7 +79,13 @@ AREAS = {
         "Training examples",
     ],
     "Forum": ["Course team memberships", "Course teams", "Forum posts"],
-    "Course content": ["Course blocks", "Grading policies", "Wiki article revisions", "Wiki articles"],
+    "Course content": [
+        "Course blocks",
+        "Course content blocks",
+        "Grading policies",
+        "Wiki article revisions",
+        "Wiki articles",
+    ],
     "Tracking logs": ["Tracking events", "Tracking-log files"],
     "Imports": ["Import records"],
 }
