@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.core.management.base import CommandError
 
@@ -65,50 +67,49 @@ class Command(EdxSchemaCommand):
         if from_scores:
             self._from_scores(courses, options)
             return
-        verbosity = options["verbosity"]
-        bar = None
         for course in courses:
-            if verbosity >= 1 and sys.stderr.isatty():
-                from tqdm import tqdm
-
-                bar = tqdm(desc=course, unit=" learners", file=sys.stderr, leave=False)
-            try:
+            with self._errors(), self._progress(course, options["verbosity"]) as progress:
                 result = recompute_course(
                     course_id=course,
                     user_ids=options["user"],
                     subsection_rounding=ROUNDINGS[options["subsection_rounding"]],
                     dry_run=options["dry_run"],
-                    progress=(lambda n, b=bar: b.update(n - b.n)) if bar else (lambda n: None),
+                    progress=progress,
                 )
-            except EdxSchemaError as error:
-                raise CommandError(str(error)) from None
-            finally:
-                if bar is not None:
-                    bar.close()
-            if verbosity >= 1:
+            if options["verbosity"] >= 1:
                 self._report(result, diff=options["diff"], dry_run=options["dry_run"])
+
+    @staticmethod
+    @contextmanager
+    def _progress(course: str, verbosity: int) -> Iterator[Callable[[int], None]]:
+        """A learner count for a progress bar on stderr, shown only on a terminal."""
+        if verbosity < 1 or not sys.stderr.isatty():
+            yield lambda learners: None
+            return
+        from tqdm import tqdm
+
+        with tqdm(desc=course, unit=" learners", file=sys.stderr, leave=False) as bar:
+            yield lambda learners: bar.update(learners - bar.n)
+
+    @staticmethod
+    @contextmanager
+    def _errors() -> Iterator[None]:
+        try:
+            yield
+        except EdxSchemaError as error:
+            raise CommandError(str(error)) from None
 
     def _from_scores(self, courses: list[str], options: dict) -> None:
         for course in courses:
-            bar = None
-            if options["verbosity"] >= 1 and sys.stderr.isatty():
-                from tqdm import tqdm
-
-                bar = tqdm(desc=course, unit=" learners", file=sys.stderr, leave=False)
-            try:
+            with self._errors(), self._progress(course, options["verbosity"]) as progress:
                 result = recompute_from_scores(
                     course_id=course,
                     all_learners=options["all_learners"],
                     user_ids=options["user"],
                     dry_run=options["dry_run"],
                     subsection_rounding=ROUNDINGS[options["subsection_rounding"]],
-                    progress=(lambda n, b=bar: b.update(n - b.n)) if bar else (lambda n: None),
+                    progress=progress,
                 )
-            except EdxSchemaError as error:
-                raise CommandError(str(error)) from None
-            finally:
-                if bar is not None:
-                    bar.close()
             if options["verbosity"] >= 1:
                 self._report_scores(result, diff=options["diff"], dry_run=options["dry_run"])
 

@@ -87,17 +87,22 @@ def root_element(head: bytes, *, file: str, complete: bool) -> tuple[str, dict[s
             line=parser.CurrentLineNumber,
         ) from None
     except expat.ExpatError as error:
-        lines = head.split(b"\n", error.lineno)
-        line = lines[error.lineno - 1] if error.lineno <= len(lines) else b""
-        start = max(error.offset - 20, 0)
-        raise FormatError(
-            f"not well-formed XML ({expat.errors.messages[error.code]} at column {error.offset + 1})",
-            file=file,
-            line=error.lineno,
-            value=line[start : start + 60].decode("utf-8", "backslashreplace"),
-        ) from None
+        raise not_well_formed(error, head, file=file) from None
     raise FormatError(
         f"the root element does not start within the first {COURSE_XML_HEAD:,} bytes", file=file
+    )
+
+
+def not_well_formed(error: expat.ExpatError, data: bytes, *, file: str) -> FormatError:
+    """The FormatError for XML expat refused: the file, line, column and the text there."""
+    lines = data.split(b"\n", error.lineno)
+    line = lines[error.lineno - 1] if error.lineno <= len(lines) else b""
+    start = max(error.offset - 20, 0)
+    return FormatError(
+        f"not well-formed XML ({expat.errors.messages[error.code]} at column {error.offset + 1})",
+        file=file,
+        line=error.lineno,
+        value=line[start : start + 60].decode("utf-8", "backslashreplace"),
     )
 
 

@@ -26,6 +26,7 @@ from xml.parsers import expat
 from ...errors import FormatError, PackageError, shown
 from ..jsondoc import loads
 from ..values import usage_key_parser
+from .course_xml import not_well_formed
 from .max_score import ProblemError, capa_max_score, ora_max_score
 from .tarball import TAR_ERRORS, regular_files
 from .tree import CONTAINER_TYPES, CourseTree, SettingError, tree_block
@@ -102,15 +103,7 @@ def parse_xml(data: bytes, *, file: str) -> ElementTree.Element:
             line=parser.CurrentLineNumber,
         ) from None
     except expat.ExpatError as error:
-        lines = data.split(b"\n", error.lineno)
-        line = lines[error.lineno - 1] if error.lineno <= len(lines) else b""
-        start = max(error.offset - 20, 0)
-        raise FormatError(
-            f"not well-formed XML ({expat.errors.messages[error.code]} at column {error.offset + 1})",
-            file=file,
-            line=error.lineno,
-            value=line[start : start + 60].decode("utf-8", "backslashreplace"),
-        ) from None
+        raise not_well_formed(error, data, file=file) from None
 
 
 def _is_pointer(element: ElementTree.Element, *, course: bool = False) -> bool:
