@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -13,12 +15,15 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from ..admin_site import Area
+from ..errors import GradingPolicyError, InvalidKeyError
 from ..models import (
     AnonymousUserId,
     Assessment,
     AssessmentPart,
     CohortMembership,
     CourseAccessRole,
+    CourseBlock,
+    CourseContentBlock,
     CourseEnrollment,
     CourseTeam,
     CourseTeamMembership,
@@ -34,6 +39,7 @@ from ..models import (
     PersistentSubsectionGrade,
     PersistentSubsectionGradeOverride,
     Score,
+    ScoreSummary,
     StudentItem,
     StudentModule,
     Submission,
@@ -42,7 +48,10 @@ from ..models import (
     UserIdMap,
     UserProfile,
 )
+from ..scoring import STUDENTMODULE, SUBMISSION, UNATTEMPTED, SubsectionScore
 from ..services.ora import learner_ora_submissions
+from ..services.outline import key_text
+from ..services.scores import TOLERANCE, learner_scores
 from .base import LargeTableAdmin, csv_export_action, may_view
 from .display import course_filter, formatted_json, learner_column, learner_link
 from .sections import Column, TableSection, render_all
@@ -80,6 +89,10 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
         A fixed number of queries whatever the learner's data: each table is read once (a
         :data:`LEARNER_TABLES` section: its first rows, linking to the rest), and the subsection
         grades with their overrides in one join.
+
+        The problem scores (``?scores=1``, linked from the page) are computed on request only:
+        they read each course's content and scores, a few queries a course (see
+        :func:`_problem_scores`).
         """
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -87,15 +100,19 @@ class LearnerAdmin(LargeTableAdmin, UserAdmin):
         allowed = {
             section: may_view(request, self.admin_site, model) for section, model in LEARNER_SECTIONS.items()
         }
+        allowed["scores"] = all(may_view(request, self.admin_site, model) for model in PROBLEM_SCORE_MODELS)
+        sections = _learner_sections(request, self.admin_site, user, allowed)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Learner {user.username} ({user.pk})",
             "learner": user,
             "allowed": allowed,
             "opts": self.model._meta,
-            **_learner_sections(request, self.admin_site, user, allowed),
+            **sections,
             "tables": render_all(LEARNER_TABLES, request, self.admin_site, user),
         }
+        if allowed["scores"] and request.GET.get("scores") == "1":
+            context["problem_scores"] = _problem_scores(user, sections)
         return TemplateResponse(request, "admin/edx_schema/learner.html", context)
 
 
@@ -110,6 +127,23 @@ LEARNER_SECTIONS = {
     "modules": StudentModule,
     "events": TrackingEvent,  # a link to the learner's event timeline (edx_schema.admin.events)
 }
+
+
+#: What the problem scores section reads and shows, each needing its view permission: courseware
+#: state (CSM) scores, the stored subsection grades, and ORA scores from edx-submissions (the
+#: course's anonymous ids, the learner's student items, their scores and latest-score summaries).
+PROBLEM_SCORE_MODELS = (
+    StudentModule,
+    PersistentSubsectionGrade,
+    StudentItem,
+    Score,
+    ScoreSummary,
+    AnonymousUserId,
+)
+#: The courses the problem scores section computes, at most (in course key order).
+SCORE_COURSES_SHOWN = 20
+#: How the section names a problem score's source (edx_schema.scoring).
+SOURCE_LABELS = {STUDENTMODULE: "CSM", SUBMISSION: "submissions (ORA)", UNATTEMPTED: "unattempted"}
 
 
 def _by_user_id(user: User, row: object) -> dict[str, int]:
@@ -292,6 +326,128 @@ def _learner_sections(request, site: admin.AdminSite, user: User, allowed: dict[
             for row in modules
         ]
     return sections
+
+
+def _problem_scores(user: User, sections: dict) -> dict:
+    """The learner's subsection grades computed from problem scores, with each problem's score
+    and its source, in the courses they are enrolled in or have courseware state in (the first
+    :data:`SCORE_COURSES_SHOWN` in key order); next to each subsection, its stored grade.
+
+    Per course, :func:`~edx_schema.services.scores.learner_scores`'s queries (its content, the
+    learner's scores); then one query for the display names of all courses' blocks (and one
+    more, for the OLX's names, if some block has none in the outline) and one for the learner's
+    stored subsection grades. None per subsection or problem.
+    """
+    enrollments = sections.get("enrollments")
+    if enrollments is None:  # not shown: the section may still list the learner's courses
+        enrollments = CourseEnrollment.objects.filter(user=user).only("course_id")
+    # The courseware state section's courses (the section needs the same permission, and more).
+    modules = sections["modules"]
+    every = sorted({str(e.course_id) for e in enrollments} | {str(m["course_id"]) for m in modules})
+    computed: list[tuple[str, list[SubsectionScore] | str]] = []
+    for course_id in every[:SCORE_COURSES_SHOWN]:
+        try:
+            computed.append((course_id, learner_scores(course_id=course_id, user_id=user.pk)))
+        except (GradingPolicyError, InvalidKeyError) as error:  # no content, or a key that does not parse
+            computed.append((course_id, str(error)))
+    graded = [course_id for course_id, scores in computed if not isinstance(scores, str)]
+    names, stored = _display_names(graded), _stored_grades(user, graded)
+    shown = []
+    for course_id, scores in computed:
+        if isinstance(scores, str):
+            shown.append({"course_id": course_id, "error": scores, "subsections": []})
+            continue
+        subsections = [
+            _subsection_rows(course_id, score, names, stored.get((course_id, score.usage_key)))
+            for score in scores
+        ]
+        shown.append({"course_id": course_id, "error": None, "subsections": subsections})
+    return {"courses": shown, "more": max(len(every) - SCORE_COURSES_SHOWN, 0)}
+
+
+def _stored_grades(user: User, courses: list[str]) -> dict[tuple[str, str], tuple[float, float]]:
+    """The learner's stored graded earned and possible points by (course, subsection)."""
+    if not courses:
+        return {}
+    rows = PersistentSubsectionGrade.objects.filter(course_id__in=courses, user_id=user.pk).values_list(
+        key_text("course_id"), key_text(), "earned_graded", "possible_graded"
+    )
+    return {(course_id, key): (earned, possible) for course_id, key, earned, possible in rows}
+
+
+def _display_names(courses: Iterable[str]) -> dict[tuple[str, str], str]:
+    """Each block's display name by (course, usage key): the outline's, else the OLX's."""
+    courses = list(courses)
+    if not courses:
+        return {}
+    names: dict[tuple[str, str], str] = {}
+    unnamed = set()
+    for course_id, key, name in CourseBlock.objects.filter(course_id__in=courses).values_list(
+        key_text("course_id"), key_text(), "display_name"
+    ):
+        if name:
+            names[course_id, key] = name
+        else:
+            unnamed.add(course_id)
+    # A course from before course structures has the OLX alone, and a block without a name in
+    # the outline may have one in the OLX's settings.
+    without_outline = set(courses) - {course_id for course_id, _key in names} - unnamed
+    olx = unnamed | without_outline
+    if olx:
+        for course_id, key, settings in CourseContentBlock.objects.filter(
+            course_id__in=sorted(olx)
+        ).values_list(key_text("course_id"), key_text(), "settings"):
+            name = settings.get("display_name") if isinstance(settings, dict) else None
+            if name and (course_id, key) not in names:
+                names[course_id, key] = str(name)
+    return names
+
+
+def _subsection_rows(
+    course_id: str,
+    score: SubsectionScore,
+    names: dict[tuple[str, str], str],
+    stored: tuple[float, float] | None,
+) -> dict:
+    """One subsection's header (computed and stored grade) and its problems, as text for the page."""
+    differs = stored is not None and (
+        abs(stored[0] - score.earned_graded) > TOLERANCE or abs(stored[1] - score.possible_graded) > TOLERANCE
+    )
+    return {
+        "usage_key": score.usage_key,
+        "name": names.get((course_id, score.usage_key), ""),
+        "earned": _number(score.earned_graded),
+        "possible": _number(score.possible_graded),
+        "first_attempted": score.first_attempted,
+        "stored": None if stored is None else f"{_number(stored[0])} / {_number(stored[1])}",
+        "differs": differs,
+        "uncertain": score.uncertain,
+        "problems": [
+            {
+                "usage_key": problem.usage_key,
+                "name": names.get((course_id, problem.usage_key), ""),
+                "score": f"{_number(problem.earned)} / {_number(problem.possible)}",
+                "raw": (
+                    None
+                    if problem.raw_possible is None
+                    else f"{_number(problem.raw_earned)} / {_number(problem.raw_possible)}"
+                ),
+                "weight": _number(problem.weight),
+                "graded": problem.graded,
+                "source": SOURCE_LABELS.get(problem.source, problem.source),
+                "first_attempted": problem.first_attempted,
+            }
+            for problem in score.problems
+        ],
+    }
+
+
+def _number(value: float | int | None) -> str:
+    """A score as the page shows it: up to four decimals, without trailing zeros; "-" for none."""
+    if value is None:
+        return "-"
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 @admin.register(UserProfile)
