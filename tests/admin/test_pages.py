@@ -87,7 +87,7 @@ def test_imported_tables_are_read_only_unless_the_setting_allows_editing(sample,
 
 
 def test_an_override_needs_a_reason_and_its_history_says_who_when_what_and_why(sample, admin_client):
-    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw3")
+    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw2")
     form = {
         "grade": grade.pk,
         "earned_graded_override": "4",
@@ -106,8 +106,8 @@ def test_an_override_needs_a_reason_and_its_history_says_who_when_what_and_why(s
     override = PersistentSubsectionGradeOverride.objects.get(grade=grade)
     record = override.history.get()
     assert (record.history_user.username, record.history_change_reason) == ("admin", "Appeal")
-    # The learner's course grade followed, as in the LMS (0.56 before, see the override command).
-    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.81
+    # The learner's course grade followed, as in the LMS (0.59 before, see the override command).
+    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.92
     history = admin_client.get(
         url(PersistentSubsectionGradeOverride, "history", override.pk)
     ).content.decode()
@@ -195,7 +195,7 @@ def test_json_columns_are_pretty_printed(sample, admin_client):
 def test_changing_and_deleting_an_override_in_the_admin_is_in_its_history(sample, admin_client):
     from edx_schema import api
 
-    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw3")
+    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw2")
     override = api.override_subsection_grade(
         grade=grade, user=User.objects.get(username="admin"), reason="First", earned_graded=1.0
     )
@@ -219,5 +219,5 @@ def test_changing_and_deleting_an_override_in_the_admin_is_in_its_history(sample
         ("-", "admin", 3.0),
     ]
     assert history[1].history_change_reason == "Second"
-    # Deleting restored the grade's own 0/4 for hw3: back to 0.56.
-    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.56
+    # Deleting restored the grade's own 0/7 for hw2: back to 0.59.
+    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.59

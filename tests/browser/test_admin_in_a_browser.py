@@ -79,7 +79,7 @@ def test_search_a_username(site, page, screenshot):
 
 
 def test_create_an_override_with_a_reason_and_see_it_in_the_history(site, page, screenshot):
-    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw3")
+    grade = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key__endswith="hw2")
     log_in(page, site)
     page.goto(site + reverse("admin:edx_schema_persistentsubsectiongradeoverride_add") + f"?grade={grade.pk}")
     page.fill("#id_earned_graded_override", "4")
@@ -91,7 +91,7 @@ def test_create_an_override_with_a_reason_and_see_it_in_the_history(site, page, 
     page.fill("#id_override_reason", "Regrade after appeal")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist")
-    assert "0.81 Pass" in page.locator(".messagelist").inner_text()  # the course grade followed
+    assert "0.92 Pass" in page.locator(".messagelist").inner_text()  # the course grade followed
     override = PersistentSubsectionGradeOverride.objects.get(grade=grade)
     page.goto(
         site + reverse("admin:edx_schema_persistentsubsectiongradeoverride_history", args=[override.pk])

@@ -85,6 +85,7 @@ _FILLS_TOO = {
     ),
     "credit_crediteligibility": (("credit_creditcourse",), ()),
     "teams": ((), ("teams_courseteammembership",)),
+    "course_olx": ((), ("edx_schema_coursecontentblock",)),  # the course's blocks, from its OLX
 }
 
 

@@ -33,6 +33,7 @@ ASSIGNED = {
     "grades_persistentsubsectiongrade": {"id"},
     "grades_visibleblocks": {"id"},
     "edx_schema_courseblock": {"id"},
+    "edx_schema_coursecontentblock": {"id"},
     "edx_schema_forumpost": {"id"},
     "edx_schema_gradingpolicy": {"id", "created", "modified"},
     # Rows of the projections and joins (package_tables §2.4 to 2.7), and what they link to.

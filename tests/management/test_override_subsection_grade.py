@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "universityx-2024-11-17.zip"
 COURSE = "course-v1:UniversityX+CS-101x+3T2024"
+HW2 = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@hw2"
 HW3 = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@hw3"
 FINAL = "block-v1:UniversityX+CS-101x+3T2024+type@sequential+block@final_exam"
 
@@ -38,14 +39,14 @@ def override(*args, **kwargs):
 
 
 def test_an_override_is_recorded_with_who_and_why_and_the_course_grade_follows(sample):
-    # Learner 11 (hiro_11): hw3 0/4, so the course grade is 0.56 and failing (Pass at 0.6).
+    # Learner 11 (hiro_11): hw2 0/7, so the course grade is 0.59 and failing (Pass at 0.6).
     before = PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11)
-    assert (before.percent_grade, before.letter_grade) == (0.56, "")
-    text = override("--user", "hiro_11", "--usage-key", HW3, "--earned-graded", "4", "--reason", "Appeal")
-    row = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key=HW3)
-    assert (row.earned_graded, row.possible_graded) == (0.0, 4.0)  # the row itself is never changed
+    assert (before.percent_grade, before.letter_grade) == (0.59, "")
+    text = override("--user", "hiro_11", "--usage-key", HW2, "--earned-graded", "7", "--reason", "Appeal")
+    row = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=11, usage_key=HW2)
+    assert (row.earned_graded, row.possible_graded) == (0.0, 7.0)  # the row itself is never changed
     stored = row.override
-    assert (stored.earned_graded_override, stored.possible_graded_override) == (4.0, 4.0)
+    assert (stored.earned_graded_override, stored.possible_graded_override) == (7.0, 7.0)
     assert (stored.earned_all_override, stored.possible_all_override) == (row.earned_all, row.possible_all)
     history = stored.history.get()
     assert (history.history_type, history.history_user.username, history.history_change_reason) == (
@@ -54,19 +55,19 @@ def test_an_override_is_recorded_with_who_and_why_and_the_course_grade_follows(s
         "Appeal",
     )
     after = PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11)
-    # hw1 2/6 = .3333, hw2 2/4 = .5, hw3 now 4/4 = 1: the lowest is dropped, (.5 + 1) / 2 * .75
-    # = .5625, plus the final's 2/2 * .25: .8125, rounded to .81.
-    assert (after.percent_grade, after.letter_grade) == (0.81, "Pass")
+    # hw1 1.667/14 = .119, hw2 now 7/7 = 1, hw3 4/4 = 1: the lowest is dropped, (1 + 1) / 2 * .75
+    # = .75, plus the final's 1.667/2.5 = .6667 * .25: .9167, rounded to .92.
+    assert (after.percent_grade, after.letter_grade) == (0.92, "Pass")
     assert after.passed_timestamp is not None
-    assert "0.56 - -> 0.81 Pass" in text
+    assert "0.59 - -> 0.92 Pass" in text
 
 
 def test_none_leaves_a_total_null_and_delete_restores_the_grade_with_history(sample):
-    override("--user", "11", "--usage-key", HW3, "--earned-graded", "none", "--reason", "Proctoring")
-    stored = PersistentSubsectionGradeOverride.objects.get(grade__user_id=11, grade__usage_key=HW3)
+    override("--user", "11", "--usage-key", HW2, "--earned-graded", "none", "--reason", "Proctoring")
+    stored = PersistentSubsectionGradeOverride.objects.get(grade__user_id=11, grade__usage_key=HW2)
     assert stored.earned_graded_override is None
-    text = override("--user", "11", "--usage-key", HW3, "--delete", "--reason", "Withdrawn")
-    assert "0/4 applies again" in text
+    text = override("--user", "11", "--usage-key", HW2, "--delete", "--reason", "Withdrawn")
+    assert "0/7 applies again" in text
     assert not PersistentSubsectionGradeOverride.objects.filter(grade__user_id=11).exists()
     deleted = PersistentSubsectionGradeOverride.history.filter(history_type="-").get()
     assert (deleted.history_user.username, deleted.history_change_reason) == ("staff", "Withdrawn")
@@ -77,20 +78,20 @@ def test_a_missing_subsection_grade_is_created_first_as_the_lms_does(sample):
     CourseEnrollment.objects.create(user=learner, course_id=COURSE, mode="audit")
     text = override("--user", "late", "--usage-key", FINAL, "--earned-graded", "2", "--reason", "Oral exam")
     row = PersistentSubsectionGrade.objects.get(course_id=COURSE, user_id=500, usage_key=FINAL)
-    # 0 earned out of the final's 2 points (two problems of weight 1 in the outline).
-    assert (row.earned_graded, row.possible_graded, row.first_attempted) == (0.0, 2.0, None)
+    # 0 earned out of the final's 2.5 points (its one problem's weight in the outline).
+    assert (row.earned_graded, row.possible_graded, row.first_attempted) == (0.0, 2.5, None)
     assert row.override.earned_graded_override == 2.0
     assert "Created the subsection grade of late" in text
-    # 2/2 on the final is 0.25 of the course; homework unattempted counts 0.
-    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=500).percent_grade == 0.25
+    # 2/2.5 on the final is 0.2 of the course; homework unattempted counts 0.
+    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=500).percent_grade == 0.2
 
 
 def test_no_recompute_leaves_the_course_grade_alone(sample):
     text = override(
-        "--user", "11", "--usage-key", HW3, "--earned-graded", "4", "--reason", "x", "--no-recompute"
+        "--user", "11", "--usage-key", HW2, "--earned-graded", "7", "--reason", "x", "--no-recompute"
     )
     assert "not recomputed" in text
-    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.56
+    assert PersistentCourseGrade.objects.get(course_id=COURSE, user_id=11).percent_grade == 0.59
 
 
 @pytest.mark.parametrize(

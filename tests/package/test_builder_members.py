@@ -348,23 +348,40 @@ def test_ora_members_refer_to_the_courses_submissions_and_to_each_other(folder, 
         == ids(assessments, "rubric_id")
         == ids(ora("assessment_rubric"))
     )
-    # A submission's score is the points of the options its peer assessment chose.
-    scores = {s["submission_id"]: s for s in ora("submissions_score")}
+
+    # A submission's first score is the points of the options its peer assessment chose; a staff
+    # regrade (ST) adds a later score, with a greater id, of the points its options give.
+    def points(assessment: dict) -> str:
+        chosen = [options[p["option_id"]]["points"] for p in parts if p["assessment_id"] == assessment["id"]]
+        return str(sum(map(int, chosen)))
+
+    scores: dict[str, list[dict]] = {}
+    for score in sorted(ora("submissions_score"), key=lambda s: int(s["id"])):
+        scores.setdefault(score["submission_id"], []).append(score)
     score_ids = {s["id"]: s for s in ora("submissions_score")}
     by_uuid = {hex_uuid(a["submission_uuid"]): a for a in assessments if a["score_type"] == "PE"}
+    staff = {hex_uuid(a["submission_uuid"]): a for a in assessments if a["score_type"] == "ST"}
     assert by_uuid
+    assert staff
+    assert staff.keys() <= by_uuid.keys()
     for uuid, assessment in by_uuid.items():
-        points = sum(
-            int(options[p["option_id"]]["points"]) for p in parts if p["assessment_id"] == assessment["id"]
-        )
-        assert str(points) == scores[submissions[uuid]["id"]]["points_earned"]
+        own = scores[submissions[uuid]["id"]]
+        assert own[0]["points_earned"] == points(assessment)
+        assert [s["points_earned"] for s in own[1:]] == ([points(staff[uuid])] if uuid in staff else [])
+        assert own[-1]["created_at"] >= own[0]["created_at"]
 
-    # The score summaries name the course's student items and their scores.
+    # The score summaries name the course's student items and their scores: the latest is the
+    # greatest id, the highest the most points.
     items = ids(ora("submissions_studentitem"))
-    for summary in ora("submissions_scoresummary"):
+    summaries = ora("submissions_scoresummary")
+    assert len(summaries) == len(scores)
+    for summary in summaries:
         assert summary["student_item_id"] in items
         for column in ("highest_id", "latest_id"):
             assert score_ids[summary[column]]["student_item_id"] == summary["student_item_id"]
+        own = scores[score_ids[summary["latest_id"]]["submission_id"]]
+        assert summary["latest_id"] == own[-1]["id"]
+        assert score_ids[summary["highest_id"]]["points_earned"] == max(s["points_earned"] for s in own)
 
     # Peer workflow items: the exporter selects them by assessment_id IN (peer workflow ids).
     workflows = ids(ora("assessment_peerworkflow"))

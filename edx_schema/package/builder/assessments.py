@@ -1,10 +1,16 @@
-"""ORA's assessments and workflows under ``ora/``, of the submissions :mod:`.ora` writes.
+"""ORA's assessments, workflows and scores under ``ora/``, of the submissions :mod:`.ora` writes.
 
 The essay is a problem with three steps: student training on two example answers, one peer
 assessment (each essayist assesses the next one's essay, the last the first's) and a self
 assessment. Its rubric has two criteria whose points add up to the essay's points possible;
 the peer assessment chose the options that give the essay its score. Learners who had a peer
 give feedback on it now and then.
+
+An essay is scored (``submissions_score``) when its workflow is done: peer and self assessed,
+and its author has assessed a peer (so a course's only essayist, who has no peer, has no score).
+A staff member regrades every third scored essay two days later (a staff assessment, ``ST``):
+its second score, with a greater id, is the latest, and the one the LMS grades with, whether or
+not it is the highest.
 
 The rubric, its criteria and options, the feedback options and the training examples are global
 rows: the same ids recur in every course's files, as they do in real packages. The ORA tables
@@ -14,7 +20,8 @@ holds 32 hex digits: the join has to normalise, as on edX's database.
 Ids derive from the essayist's row id (``CourseRun.row_id``), so that they are unique across the
 package and stable from week to week. A peer workflow's id is that of the peer assessment of its
 own submission: the exporter's peerworkflowitem query compares ``assessment_id`` with peer
-workflow ids, and with these ids it selects exactly the course's scored items.
+workflow ids, and with these ids it selects exactly the course's scored items. A staff regrade's
+assessment and score ids are above every row id (:data:`STAFF_IDS`), as later rows' ids are.
 """
 
 from __future__ import annotations
@@ -32,12 +39,12 @@ from .ora import (
     essayists,
     points_earned,
     submission_uuid,
-    submissions_score,
     submissions_studentitem,
     submissions_submission,
     submitted_at,
 )
 from .output import Table
+from .roles import UNENROLLED_STAFF_ID
 from .rows import (
     AssessmentFeedbackAssessmentRow,
     AssessmentFeedbackOptionLinkRow,
@@ -52,6 +59,7 @@ from .rows import (
     PeerWorkflowItemRow,
     PeerWorkflowRow,
     RubricRow,
+    ScoreRow,
     ScoreSummaryRow,
     StudentTrainingWorkflowItemRow,
     StudentTrainingWorkflowRow,
@@ -124,6 +132,21 @@ TRAINING_EXAMPLES: tuple[tuple[int, str, tuple[int, ...]], ...] = (
 
 #: The essay's workflow steps, in order.
 STEPS: tuple[str, ...] = ("training", "peer", "self")
+#: Added to an essay's row id for the ids of its staff regrade's score (and, doubled, its
+#: assessment): above every row id, as the ids of rows written later are.
+STAFF_IDS = 10**9
+#: Hours from an essay's score to its staff regrade, and from its submission to its self assessment.
+_REGRADE_HOURS = 50
+_SELF_HOURS = 6
+
+
+class Score(NamedTuple):
+    """One submissions_score row of an essay: its id, points earned and possible, when made."""
+
+    id: int
+    points: int
+    created: str
+    possible: int = POINTS_POSSIBLE
 
 
 def _sha1(value: object) -> str:
@@ -158,6 +181,8 @@ class Essay:
     assessor: Learner | None  # the essayist who assessed it (None: the course's only essayist)
     peer_assessed: str | None  # when the assessor assessed it
     assessed_peer: str | None  # when the author finished assessing another essay
+    scored: str | None  # when it got its score: when its workflow was done (None: it is not)
+    staff_assessed: str | None  # when staff regraded it (None: they did not)
 
     @property
     def peer_assessment_id(self) -> int:
@@ -169,7 +194,7 @@ class Essay:
 
     @property
     def self_assessed(self) -> str:
-        return later(self.submitted, hours=6)
+        return later(self.submitted, hours=_SELF_HOURS)
 
     def trained(self, example: int) -> tuple[str, str]:
         """When the author started and finished assessing the ``example``-th training example."""
@@ -186,6 +211,27 @@ class Essay:
         """The feedback options the author ticked: useful if they scored well, else not."""
         return (1,) if self.points >= 2 else (2, 3)
 
+    @property
+    def staff_points(self) -> int:
+        """The points of a staff regrade: never the peer's, at times fewer."""
+        return (self.points + 2) % (POINTS_POSSIBLE + 1)
+
+    @property
+    def staff_assessment_id(self) -> int:
+        return STAFF_IDS + 2 * self.row_id
+
+    @property
+    def scores(self) -> tuple[Score, ...]:
+        """Its submissions_score rows, oldest (smallest id) first: none until it is scored."""
+        scored = self.scored
+        if scored is None:
+            return ()
+        first = Score(self.row_id, self.points, scored)
+        regraded = self.staff_assessed
+        if regraded is None:
+            return (first,)
+        return first, Score(STAFF_IDS + self.row_id, self.staff_points, regraded)
+
 
 def peer_workflow_id(run: CourseRun, learner: Learner) -> int:
     """The id of an essayist's peer workflow: that of the peer assessment of their essay."""
@@ -200,20 +246,33 @@ def course_essays(run: CourseRun) -> list[Essay]:
     """
     authors = essayists(run)
     times = [submitted_at(run, author) for author in authors]
-    ring = len(authors) > 1
-    return [
-        Essay(
-            author=author,
-            row_id=run.row_id(author),
-            uuid=api_uuid(submission_uuid(run, author)),
-            points=points_earned(author),
-            submitted=times[position],
-            assessor=authors[(position + 1) % len(authors)] if ring else None,
-            peer_assessed=_peer_time(times[position], times[(position + 1) % len(authors)]) if ring else None,
-            assessed_peer=_peer_time(times[position], times[position - 1]) if ring else None,
+    essays = []
+    for position, author in enumerate(authors):
+        submitted = times[position]
+        scored = staff_assessed = None
+        assessor = peer_assessed = assessed_peer = None
+        if len(authors) > 1:  # a ring: the workflow is done when all three steps are
+            assessor = authors[(position + 1) % len(authors)]
+            peer_assessed = _peer_time(submitted, times[(position + 1) % len(authors)])
+            assessed_peer = _peer_time(submitted, times[position - 1])
+            scored = max(peer_assessed, assessed_peer, later(submitted, hours=_SELF_HOURS))
+            if position % 3 == 1:
+                staff_assessed = later(scored, hours=_REGRADE_HOURS)
+        essays.append(
+            Essay(
+                author=author,
+                row_id=run.row_id(author),
+                uuid=api_uuid(submission_uuid(run, author)),
+                points=points_earned(author),
+                submitted=submitted,
+                assessor=assessor,
+                peer_assessed=peer_assessed,
+                assessed_peer=assessed_peer,
+                scored=scored,
+                staff_assessed=staff_assessed,
+            )
         )
-        for position, author in enumerate(authors)
-    ]
+    return essays
 
 
 def _peer_time(first: str, second: str) -> str:
@@ -221,13 +280,17 @@ def _peer_time(first: str, second: str) -> str:
     return later(max(first, second), hours=5)
 
 
-def ora_tables(run: CourseRun) -> list[Table]:
+def latest_scores(essays: Sequence[Essay]) -> dict[int, Score]:
+    """Each scored essayist's latest score (the greatest id), by user id: what the LMS grades."""
+    return {e.author.id: e.scores[-1] for e in essays if e.scores}
+
+
+def ora_tables(run: CourseRun, essays: Sequence[Essay]) -> list[Table]:
     """Every ORA member of the course, the exporter's 21: submissions, assessments, workflows."""
-    essays = course_essays(run)
     return [
         submissions_studentitem(run),
         submissions_submission(run),
-        submissions_score(run),
+        submissions_score(run, essays),
         submissions_scoresummary(run, essays),
         assessment_rubric(run, essays),
         assessment_criterion(run, essays),
@@ -253,11 +316,35 @@ def _ora(name: str, header: tuple[str, ...], rows: Iterable[tuple[object, ...]])
     return Table(name, header, rows, folder="ora")
 
 
-def submissions_scoresummary(run: CourseRun, essays: Sequence[Essay]) -> Table:
-    """Each essayist's student item's highest and latest score: its one score."""
+def submissions_score(run: CourseRun, essays: Sequence[Essay]) -> Table:
+    """Each scored essay's scores, out of the rubric's points: the workflow's, then any regrade."""
     rows = (
-        ScoreSummaryRow(id=e.row_id, student_item_id=e.row_id, highest_id=e.row_id, latest_id=e.row_id)
+        ScoreRow(
+            id=score.id,
+            student_item_id=e.row_id,
+            submission_id=e.row_id,
+            points_earned=score.points,
+            points_possible=score.possible,
+            created_at=score.created,
+            reset=0,
+        )
         for e in essays
+        for score in e.scores
+    )
+    return _ora("submissions_score", ScoreRow._fields, rows)
+
+
+def submissions_scoresummary(run: CourseRun, essays: Sequence[Essay]) -> Table:
+    """Each scored essayist's student item's highest and latest score."""
+    rows = (
+        ScoreSummaryRow(
+            id=e.row_id,
+            student_item_id=e.row_id,
+            highest_id=max(e.scores, key=lambda score: score.points).id,
+            latest_id=e.scores[-1].id,
+        )
+        for e in essays
+        if e.scores
     )
     return _ora("submissions_scoresummary", ScoreSummaryRow._fields, rows)
 
@@ -326,6 +413,16 @@ def _assessments(run: CourseRun, essays: Sequence[Essay]) -> Iterator[Assessment
             score_type="SE",
             feedback="",
         )
+        if e.staff_assessed is not None:
+            yield AssessmentRow(
+                id=e.staff_assessment_id,
+                submission_uuid=e.uuid,
+                rubric_id=RUBRIC_ID,
+                scored_at=e.staff_assessed,
+                scorer_id=anonymous_id(UNENROLLED_STAFF_ID, key),
+                score_type="ST",
+                feedback="Regraded by the course team.",
+            )
 
 
 def _self_points(essay: Essay) -> int:
@@ -347,6 +444,7 @@ def assessment_assessmentpart(run: CourseRun, essays: Sequence[Essay]) -> Table:
         for assessment_id, points, peer in (
             *(((e.peer_assessment_id, e.points, True),) if e.assessor is not None else ()),
             (e.self_assessment_id, _self_points(e), False),
+            *(((e.staff_assessment_id, e.staff_points, False),) if e.staff_assessed is not None else ()),
         )
         for index, (criterion, option) in enumerate(zip(RUBRIC, options_for(points), strict=True))
     )
@@ -506,9 +604,9 @@ def workflow_assessmentworkflow(run: CourseRun, essays: Sequence[Essay]) -> Tabl
         AssessmentWorkflowRow(
             id=e.row_id,
             created=e.submitted,
-            modified=(changed := _finished(e) or e.submitted),
-            status="done" if _finished(e) else "peer",
-            status_changed=changed,
+            modified=e.staff_assessed or e.scored or e.submitted,
+            status="done" if e.scored else "peer",
+            status_changed=e.scored or e.submitted,
             submission_uuid=e.uuid,
             uuid=uuid4_hex(f"w{e.author.id}{key}"),
             course_id=key,
@@ -517,13 +615,6 @@ def workflow_assessmentworkflow(run: CourseRun, essays: Sequence[Essay]) -> Tabl
         for e in essays
     )
     return _ora("workflow_assessmentworkflow", AssessmentWorkflowRow._fields, rows)
-
-
-def _finished(essay: Essay) -> str | None:
-    """When the essay's workflow was done: its last step's time, or None while a peer is missing."""
-    if essay.peer_assessed is None or essay.assessed_peer is None:
-        return None
-    return max(essay.peer_assessed, essay.assessed_peer, essay.self_assessed)
 
 
 def workflow_assessmentworkflowstep(run: CourseRun, essays: Sequence[Essay]) -> Table:

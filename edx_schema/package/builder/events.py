@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-from .courseware import problem_key
-from .grades import GRADING_POLICY, POLICY_HASH, PROBLEM_POINTS, SUBSECTIONS, problem_subsection
+from .content import GRADING_POLICY, SUBSECTIONS, Problem, content_of, html_id, video_id, video_settings
+from .grades import POLICY_HASH
 from .roles import roles_of
 from .spec import CourseRun, Learner, PackageSpec, md5_hex
 from .users import enrollment_active, enrollment_mode
@@ -456,7 +456,10 @@ class _Problem:
 
     usage_key: str
     subsection: str  # its sequential's usage key
+    raw_max: int  # its maximum raw score (its capa XML's)
+    possible: float  # its weighted possible score
     siblings: int  # the problems of its subsection
+    subsection_possible: float  # its subsection's, when its essay is not scored
     check_path: str
     show_path: str
     module: str  # context.module
@@ -494,22 +497,29 @@ class _Course:
         names = ("course", "progress", "info", "about", "discussion/forum")
         self.pages = {name: _j(f"{root}/{name}/") for name in names}
         self.urls = {name: _j(f"{self.url}/{name}/") for name in names}
-        # The html id of a block: its block id, or i4x-Org-Course-type-id for old keys (dots become _).
-        number = re.sub(r"[^\w-]", "_", course.number)
-        html_id = (
-            (lambda kind, block: f"i4x-{course.org}-{number}-{kind}-{block}")
-            if course.legacy
-            else (lambda kind, block: block)
-        )
-        problems = [self._problem(run, p, html_id("problem", f"p{p:04d}")) for p in range(run.spec.problems)]
+        content = content_of(run)
+        possibles = {  # each subsection's possible score while its essay is not scored
+            s.name: float(
+                sum(
+                    b.possible if isinstance(b, Problem) else b.unattempted_possible
+                    for b in content.scored[s.name]
+                )
+            )
+            for s in SUBSECTIONS
+        }
+        problems = [
+            self._problem(run, p, html_id(course, "problem", p.url_name), possibles[p.subsection.name])
+            for p in content.problems
+        ]
         sequences = []
         for index, subsection in enumerate(SUBSECTIONS):
             units: list[_Video | _Problem] = [
-                problems[p] for p in range(run.spec.problems) if problem_subsection(run.spec, p) == subsection
+                problems[p.index] for p in content.problems if p.subsection == subsection
             ]
             if subsection.format == "Homework":
-                block = md5_hex(f"{key} video {index}")
-                units.insert(0, self._video(course.usage_key("video", block), html_id("video", block), index))
+                block = video_id(course, index)
+                video = self._video(course.usage_key("video", block), html_id(course, "video", block), index)
+                units.insert(0, video)
             sequences.append(
                 self._sequence(course.usage_key("sequential", subsection.name), subsection.name, units)
             )
@@ -553,8 +563,7 @@ class _Course:
 
     def _video(self, usage_key: str, html_id: str, index: int) -> _Video:
         # A YouTube id (11 characters), or html5 for a video served from edX's own storage.
-        digest = hashlib.md5(usage_key.encode()).digest()
-        code = "html5" if index % 3 == 2 else base64.urlsafe_b64encode(digest).decode()[:11]
+        code = video_settings(self.run.course, index).get("youtube_id_1_0", "html5")
         duration = 180.0 + 97.5 * index
         common = {"id": html_id, "code": code}
         at = {"currentTime": _H("at")}
@@ -593,8 +602,9 @@ class _Course:
             save_state=_j(f"{handler}/xmodule_handler/save_user_state"),
         )
 
-    def _problem(self, run: CourseRun, problem: int, html_id: str) -> _Problem:
-        usage_key = problem_key(run, problem)
+    def _problem(self, run: CourseRun, block: Problem, html_id: str, subsection_possible: float) -> _Problem:
+        problem = block.index
+        usage_key = block.usage_key
         answer = f"{html_id}_2_1"
         kind = problem % 3
         if kind == 0:  # multiple choice
@@ -629,8 +639,8 @@ class _Course:
                 },
                 "problem_id": usage_key,
                 "answers": {answer: value},
-                "grade": int(correct),
-                "max_grade": 1,
+                "grade": block.raw_max if correct else 0,
+                "max_grade": block.raw_max,
                 "correct_map": {
                     answer: {
                         "correctness": correctness,
@@ -671,12 +681,14 @@ class _Course:
                     server=_template(server),
                 )
             )
-        subsection = problem_subsection(run.spec, problem)
         handler = f"{self.root}/xblock/{_in_path(usage_key)}/handler/xmodule_handler"
         return _Problem(
             usage_key=usage_key,
-            subsection=run.course.usage_key("sequential", subsection.name),
-            siblings=sum(problem_subsection(run.spec, p) == subsection for p in range(run.spec.problems)),
+            subsection=run.course.usage_key("sequential", block.subsection.name),
+            raw_max=block.raw_max,
+            possible=block.possible,
+            siblings=sum(p.subsection == block.subsection for p in content_of(run).problems),
+            subsection_possible=subsection_possible,
             check_path=_j(f"{handler}/problem_check"),
             show_path=_j(f"{handler}/problem_show"),
             module=_j({"display_name": f"Problem {problem + 1}", "usage_key": usage_key}),
@@ -690,7 +702,7 @@ class _Course:
                     "event_transaction_id": _H("transaction"),
                     "event_transaction_type": _SUBMITTED,
                     "weighted_earned": _H("earned"),
-                    "weighted_possible": float(PROBLEM_POINTS),
+                    "weighted_possible": block.possible,
                 }
             ),
         )
@@ -1236,14 +1248,14 @@ class _Day:
         values["event"] = variant.server({"attempts": attempt})
         burst.append((t, formats["module"](values)))
         values["transaction"] = _j(str(uuid.UUID(int=rng.getrandbits(128), version=4)))
-        earned = float(PROBLEM_POINTS) if variant.correct else 0.0
+        earned = problem.possible if variant.correct else 0.0
         values["earned"] = earned
         t = self._later(t, 1, 15)
         burst.append(self._server(formats["server"], values, t, _E[_SUBMITTED], problem.submitted(values)))
         if rng.random() < 0.25:  # the subsection and course grades, when they changed
-            possible = float(PROBLEM_POINTS * problem.siblings)
+            possible = problem.subsection_possible
             values["possible"] = possible
-            values["earned"] = min(possible, earned + PROBLEM_POINTS * rng.randint(0, problem.siblings - 1))
+            values["earned"] = min(possible, earned + problem.possible * rng.randint(0, problem.siblings - 1))
             values["first"] = _j(self._str(first))
             subsection = course.subsection_grades[problem.subsection](values)
             t = self._later(t, 5, 80)

@@ -1,6 +1,7 @@
-"""The ORA submissions under ``ora/``: an essay submitted, and scored, by every other learner.
+"""The ORA submissions under ``ora/``: an essay submitted by every other learner.
 
-The assessments of those submissions and their workflows are in :mod:`.assessments`.
+The assessments of those submissions, their workflows and their scores (``submissions_score``
+and ``submissions_scoresummary``, which depend on the workflows) are in :mod:`.assessments`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import json
 from collections.abc import Sequence
 
 from .output import Table
-from .rows import ScoreRow, StudentItemRow, SubmissionRow
+from .rows import StudentItemRow, SubmissionRow
 from .spec import CourseRun, Learner, anonymous_id, timestamp, uuid4_hex
 
 #: The essay's points possible: its rubric's (see assessments).
 POINTS_POSSIBLE = 3
+#: The essay's block id (its OLX url_name).
+ESSAY_ID = "essay"
 
 
 def essayists(run: CourseRun) -> Sequence[Learner]:
@@ -23,7 +26,7 @@ def essayists(run: CourseRun) -> Sequence[Learner]:
 
 def essay_key(run: CourseRun) -> str:
     """The usage key of the course's ORA problem."""
-    return run.course.usage_key("openassessment", "essay")
+    return run.course.usage_key("openassessment", ESSAY_ID)
 
 
 def submission_uuid(run: CourseRun, learner: Learner) -> str:
@@ -37,7 +40,7 @@ def submitted_at(run: CourseRun, learner: Learner) -> str:
 
 
 def points_earned(learner: Learner) -> int:
-    """The essayist's score, of :data:`POINTS_POSSIBLE`."""
+    """The points the essayist's peer gave them, of :data:`POINTS_POSSIBLE`."""
     return learner.id % (POINTS_POSSIBLE + 1)
 
 
@@ -73,20 +76,3 @@ def submissions_submission(run: CourseRun) -> Table:
         for u in essayists(run)
     )
     return Table("submissions_submission", SubmissionRow._fields, rows, folder="ora")
-
-
-def submissions_score(run: CourseRun) -> Table:
-    """Each submission's score, out of 3."""
-    rows = (
-        ScoreRow(
-            id=run.row_id(u),
-            student_item_id=run.row_id(u),
-            submission_id=run.row_id(u),
-            points_earned=points_earned(u),
-            points_possible=POINTS_POSSIBLE,
-            created_at=timestamp(run.spec.base, run.rng("scored", u.id)),
-            reset=0,
-        )
-        for u in essayists(run)
-    )
-    return Table("submissions_score", ScoreRow._fields, rows, folder="ora")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...errors import PackageError
-from .assessments import ora_tables
+from .assessments import Essay, course_essays, ora_tables
 from .cohorts import course_groups_cohortmembership
 from .courseware import courseware_studentmodule
 from .credit import credit_crediteligibility
@@ -96,7 +96,8 @@ def write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
     ]
     counts: dict[str, int] = {}
     for run in runs:
-        for table in course_tables(run, grade_learners(run)):
+        essays = course_essays(run)
+        for table in course_tables(run, grade_learners(run, essays), essays):
             written = write_table(folder, entity=run.course.entity, table=table)
             counts[table.name] = counts.get(table.name, 0) + written
         course_structure(folder, run)
@@ -108,7 +109,7 @@ def write_members(folder: Path, spec: PackageSpec) -> dict[str, int]:
     return counts
 
 
-def course_tables(run: CourseRun, grades: dict[int, LearnerGrades]) -> list[Table]:
+def course_tables(run: CourseRun, grades: dict[int, LearnerGrades], essays: list[Essay]) -> list[Table]:
     """Every ``.sql`` member of one course: those the exporter writes for the package's date."""
     legacy = [verify_student_verificationstatus(run)] if run.spec.writes_verification_status else []
     return [
@@ -132,5 +133,5 @@ def course_tables(run: CourseRun, grades: dict[int, LearnerGrades]) -> list[Tabl
         credit_crediteligibility(run, grades),
         course_groups_cohortmembership(run),
         *legacy,
-        *ora_tables(run),
+        *ora_tables(run, essays),
     ]
