@@ -15,9 +15,14 @@ in alternating runs:
 - edx-schema: ``recompute_course`` on the course with no stored grades, so that it computes and
   inserts every learner's grade (overrides joined, enrollments merged, keyset pages).
 
-The course grades are deleted between runs (not timed); the best run of each counts. It prints
-both times, their ratio (target: at most 2.0), the time of a second recompute that finds every
-grade unchanged, and the peak RSS of a process that only recomputes.
+Each round also times a second ``recompute_course`` right after the first, which finds every
+grade unchanged (nothing to write): it must take less time than the first. Rounds alternate which
+of baseline and edx-schema goes first. The course grades are deleted between runs (not timed);
+the best run of each counts. It prints the times, the ratio of the first recompute to the
+baseline (target: at most 1.5 on SQLite, 2.0 on MariaDB), the ratio of the second recompute to
+the first (target: below 1), the load average of the machine before and after (the timings are
+of a shared machine: baseline and edx-schema run interleaved so that both see the same load),
+and the peak RSS of a process that only recomputes.
 """
 
 from __future__ import annotations
@@ -36,7 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MYSQL_URL = os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/edx_schema_bench_grades")
 COURSE = "course-v1:BenchX+GR101+2024"
-TARGET = 2.0
+#: Recompute / baseline, at most: SQLite's from issue 16, MariaDB's from the first recompute issue
+#: (set against a baseline that inserted one row per statement; now every value is a parameter,
+#: so MySQLdb sends multi-row statements and the baseline is about twice as fast).
+TARGET = {"sqlite": 1.5, "mysql": 2.0}
 FORMATS = ["Homework"] * 12 + ["Lab"] * 6 + ["Midterm Exam", "Final Exam"]
 PROBLEMS = 3  # per subsection, each of weight 1: the outline fixes every subsection at 3 points
 BATCH = 10_000
@@ -150,11 +158,16 @@ def baseline(learners: int) -> float:
             fetched += len(chunk)
         now = "2024-11-18 00:00:00"
         for start in range(1, learners + 1, BATCH):
+            # Every value a parameter: MySQLdb sends such an INSERT as multi-row statements (with
+            # a literal among the values it would send one statement per row).
             cursor.executemany(
                 "INSERT INTO grades_persistentcoursegrade (user_id, course_id, course_version,"
                 " grading_policy_hash, percent_grade, letter_grade, passed_timestamp, created, modified)"
-                " VALUES (%s, %s, '', 'hash', 0.5, 'Pass', NULL, %s, %s)",
-                [(i, COURSE, now, now) for i in range(start, min(start + BATCH, learners + 1))],
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (i, COURSE, "", "hash", 0.5, "Pass", None, now, now)
+                    for i in range(start, min(start + BATCH, learners + 1))
+                ],
             )
     seconds = time.perf_counter() - started
     assert fetched > 0
@@ -186,23 +199,33 @@ def child(mode: str, learners: int, runs: int) -> dict:
     started = time.perf_counter()
     rows = seed(learners)
     seeded = time.perf_counter() - started
-    base, mine = [], []
-    for _ in range(runs):
-        base.append(baseline(learners))
-        clear_grades()
+    load_before = os.getloadavg()[0]
+    base, first, second = [], [], []
+
+    def recompute_twice() -> None:
         seconds, new = ours()
         assert new == learners, (new, learners)
-        mine.append(seconds)
-        if _ < runs - 1:
-            clear_grades()
-    unchanged, new = ours()
-    assert new == 0
+        first.append(seconds)
+        seconds, new = ours()  # every grade is there and unchanged: nothing to write
+        assert new == 0, new
+        second.append(seconds)
+        clear_grades()
+
+    for round_ in range(runs):
+        if round_ % 2:
+            recompute_twice()
+        base.append(baseline(learners))
+        clear_grades()
+        if not round_ % 2:
+            recompute_twice()
     return {
         "rows": rows,
         "seed_s": seeded,
         "baseline_s": min(base),
-        "ours_s": min(mine),
-        "unchanged_s": unchanged,
+        "ours_s": min(first),
+        "unchanged_s": min(second),
+        "load": [load_before, os.getloadavg()[0]],
+        "all": {"baseline": base, "first": first, "second": second},
     }
 
 
@@ -241,18 +264,34 @@ def main() -> None:
             results.append((backend, timed, memory))
     print()
     print(f"{'backend':<8} {'rows':>10} {'baseline s':>11} {'recompute s':>12} {'ratio':>6} {'target':>7}"
-          f" {'unchanged s':>12} {'RSS MB (start/peak)':>20}")  # fmt: skip
+          f" {'unchanged s':>12} {'2nd/1st':>8} {'load':>11} {'RSS MB (start/peak)':>20}")  # fmt: skip
     failed = False
     for backend, t, m in results:
         ratio = t["ours_s"] / t["baseline_s"]
-        ok = ratio <= TARGET
+        again = t["unchanged_s"] / t["ours_s"]
+        ok = ratio <= TARGET[backend] and again < 1
         failed |= not ok
+        load = load_text(t["load"])
         print(
             f"{backend:<8} {t['rows']:>10,} {t['baseline_s']:>11.2f} {t['ours_s']:>12.2f} {ratio:>6.2f}"
-            f" {'<= ' + str(TARGET):>7} {t['unchanged_s']:>12.2f}"
+            f" {'<= ' + str(TARGET[backend]):>7} {t['unchanged_s']:>12.2f} {again:>8.2f} {load:>11}"
             f" {str(m['rss_before_mb']) + ' / ' + str(m['rss_peak_mb']):>20} {'ok' if ok else 'MISSED'}"
         )
+    print_every_run(results)
     sys.exit(1 if failed else 0)
+
+
+def load_text(load: list[float]) -> str:
+    """The load average before and after a child's runs, as ``before -> after``."""
+    return " -> ".join(f"{value:.1f}" for value in load)
+
+
+def print_every_run(results: list[tuple[str, dict, dict]]) -> None:
+    """Every timed run of each backend (``t["all"]``), so that noise is seen, not only the best."""
+    print("\nevery run (s):")
+    for backend, t, _m in results:
+        for name, values in t["all"].items():
+            print(f"  {backend:<8} {name:<12} " + " ".join(f"{value:.2f}" for value in values))
 
 
 if __name__ == "__main__":

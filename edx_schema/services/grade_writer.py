@@ -23,6 +23,7 @@ class GradeWriter:
 
     def __init__(self, *, course_id: str, policy_hash: str, now: Any, dry_run: bool) -> None:
         self.course_id, self.policy_hash, self.dry_run = course_id, policy_hash, dry_run
+        self.now = now
         self.stamp = connection.ops.adapt_datetimefield_value(now)
         self.held: Any = None
         self.sql = backend().upsert_sql(
@@ -36,21 +37,25 @@ class GradeWriter:
         self.held = tempfile.TemporaryFile(prefix="edx-schema-grades-")  # noqa: SIM115 (closed by release)
 
     def write(self, grades: list[tuple]) -> None:
-        """Write ``(user_id, percent, letter, passed_timestamp)`` rows (or hold them)."""
+        """Write ``(user_id, percent, letter, passed_timestamp)`` rows (or hold them).
+
+        A ``passed_timestamp`` that is ``now`` (most of them) is adapted once, not per row.
+        """
         if self.dry_run or not grades:
             return
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt, now, stamp = connection.ops.adapt_datetimefield_value, self.now, self.stamp
+        course_id, policy_hash = self.course_id, self.policy_hash
         params = [
             (
                 user_id,
-                self.course_id,
+                course_id,
                 "",
-                self.policy_hash,
+                policy_hash,
                 percent,
                 letter,
-                adapt(passed),
-                self.stamp,
-                self.stamp,
+                stamp if passed is now else None if passed is None else adapt(passed),
+                stamp,
+                stamp,
             )
             for user_id, percent, letter, passed in grades
         ]
