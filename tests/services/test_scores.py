@@ -9,8 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from edx_schema.models import (
+    AnonymousUserId,
     CourseAccessRole,
     PersistentCourseGrade,
     PersistentSubsectionGrade,
@@ -229,6 +232,30 @@ def test_a_reset_ora_score_falls_back_to_the_content(course):
     )
     recompute_from_scores(course_id=COURSE)
     assert row(user, "S").possible_all == 22.0  # ORA unattempted: its weight, 10
+
+
+def test_a_chosen_learner_is_graded_from_their_own_ora_score_alone(course):
+    chosen, other = learner(p3=0), learner(p3=0)
+    worked(chosen)
+    module(other, "p1", 2.0, 2.0, "2016-03-01T10:00")
+    ora_score(other, 8, 8, "2016-03-05T12:00")
+    with CaptureQueriesContext(connection) as queries:
+        result = recompute_from_scores(course_id=COURSE, user_ids=[chosen.id])
+    assert result.learners == 1
+    # p1 1/2 of weight 4 (2.0) + p2 3.5 + the chosen learner's ORA score, 6 (the other's, 8,
+    # would make it 13.5).
+    assert row(chosen, "S").earned_all == 11.5
+    assert not PersistentSubsectionGrade.objects.filter(user_id=other.id).exists()
+    # Only the chosen learner's scores are read: the other's anonymous id is in no query.
+    other_anonymous = AnonymousUserId.objects.get(user_id=other.id, course_id=COURSE).anonymous_user_id
+    assert not [q["sql"] for q in queries.captured_queries if other_anonymous in q["sql"]]
+    assert any(
+        chosen_id in q["sql"]
+        for q in queries.captured_queries
+        for chosen_id in AnonymousUserId.objects.filter(user_id=chosen.id).values_list(
+            "anonymous_user_id", flat=True
+        )
+    )
 
 
 def test_dry_run_writes_nothing(course):
