@@ -42,7 +42,6 @@ from ..models import (
 )
 from .grade_writer import GradeWriter
 from .outline import key_text, unattempted_possibles
-from .pages import by_key
 
 BATCH = 2_000
 #: Rows of a stream read at a time (a keyset page): bounds memory, whatever the course's size.
@@ -80,43 +79,6 @@ class CourseResult:
 def course_ids_with_policy() -> list[str]:
     """Every course that has a grading policy, in key order."""
     return sorted(str(key) for key in GradingPolicy.objects.values_list("course_id", flat=True))
-
-
-def _pages_by_user(
-    queryset: models.QuerySet,
-    fields: tuple[Any, ...],
-    *,
-    course_id: str,
-    user: str = "user_id",
-    course: str = "course_id",
-    after: int | None = None,
-    upto: int | None = None,
-) -> Iterator[tuple[int, list[tuple]]]:
-    """``(user_id, rows)`` for each user of ``queryset`` in ``course_id``, in user order.
-
-    ``fields[0]`` is ``user``; only users above ``after`` and up to ``upto``. Read in keyset pages
-    of STREAM_CHUNK rows (see ``services.pages``), each a seek in the course's index.
-    """
-    queryset = queryset.filter(**backend().course_range(course, course_id))
-    return by_key(queryset, fields, key=user, prefix=(course,), after=after, upto=upto, chunk=STREAM_CHUNK)
-
-
-def _merge_by_user(*streams: Iterator[tuple[int, list[tuple]]]) -> Iterator[tuple[int, list[list[tuple]]]]:
-    """Merge user-ordered ``(user_id, rows)`` streams: ``(user_id, [rows of each stream])``."""
-    heads = [next(stream, None) for stream in streams]
-    while True:
-        present = [head[0] for head in heads if head is not None]
-        if not present:
-            return
-        user_id = min(present)
-        found = []
-        for index, head in enumerate(heads):
-            if head is not None and head[0] == user_id:
-                found.append(head[1])
-                heads[index] = next(streams[index], None)
-            else:
-                found.append([])
-        yield user_id, found
 
 
 # -- keyset pages in plain SQL --------------------------------------------------------------------
