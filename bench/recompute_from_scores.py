@@ -44,7 +44,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.recompute_grades import fresh_database, load_text, print_every_run, setup_django  # noqa: E402
+from bench.recompute_grades import (  # noqa: E402
+    fresh_database,
+    load_text,
+    print_every_run,
+    read_all,
+    setup_django,
+)
 
 MYSQL_URL = os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/edx_schema_bench_scores")
 COURSE = "course-v1:BenchX+SC101+2024"
@@ -151,14 +157,12 @@ def baseline(rows: int) -> float:
     hashed = VisibleBlocks.objects.not_exported(COURSE).hashed  # the rows' visible_blocks_hash
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
+        fetched = read_all(
+            cursor,
             "SELECT student_id, module_id, grade, max_grade, created FROM courseware_studentmodule"
             " WHERE course_id = %s ORDER BY student_id",
             [COURSE],
         )
-        fetched = 0
-        while chunk := cursor.fetchmany(BATCH):
-            fetched += len(chunk)
         user, index, written = 1, 0, 0
         while written < rows:
             batch = []

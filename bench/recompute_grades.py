@@ -143,19 +143,26 @@ def seed(learners: int) -> int:
     return rows
 
 
+def read_all(cursor, sql: str, params: list) -> int:
+    """Run a SELECT and fetch every row, a batch at a time (the baselines' raw read); the count."""
+    cursor.execute(sql, params)
+    fetched = 0
+    while chunk := cursor.fetchmany(BATCH):
+        fetched += len(chunk)
+    return fetched
+
+
 def baseline(learners: int) -> float:
     from django.db import connection, transaction
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
+        fetched = read_all(
+            cursor,
             "SELECT user_id, usage_key, earned_graded, possible_graded"
             " FROM grades_persistentsubsectiongrade WHERE course_id = %s",
             [COURSE],
         )
-        fetched = 0
-        while chunk := cursor.fetchmany(BATCH):
-            fetched += len(chunk)
         now = "2024-11-18 00:00:00"
         for start in range(1, learners + 1, BATCH):
             # Every value a parameter: MySQLdb sends such an INSERT as multi-row statements (with
