@@ -50,6 +50,9 @@ MANIFEST = "_manifest.json"
 FORMAT_VERSION = 1
 #: Rows read (and written as one row group) at a time.
 PAGE = 50_000
+#: Columns written as '': the password hashes of the database's own admin accounts (a package's
+#: users have none) must not travel with the data.
+WITHHELD = frozenset({("auth_user", "password")})
 #: Tables of edx-schema's own bookkeeping, not data: not exported.
 NOT_EXPORTED = frozenset({ImportRecord._meta.db_table})
 
@@ -278,6 +281,8 @@ def _text(table: LakeTable, name: str) -> Any:
     text (so that a value is never parsed and printed again), other columns as they are."""
     column = next(column for column in table.columns if name in {column.field.attname, column.name})
     field_ = column.field
+    if (table.name, column.name) in WITHHELD:
+        return models.Value("", output_field=models.CharField())
     plain = type(field_) in {models.CharField, models.TextField} or isinstance(field_, models.ForeignKey)
     if pa.types.is_string(column.type) and not plain:
         return Cast(field_.attname, models.TextField())

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -79,10 +80,12 @@ def exported(out: Path, table) -> list[tuple]:
 
 
 def test_every_table_is_exported_row_for_row_as_stored(imported, tmp_path):
+    admin = User.objects.create_superuser("admin", "admin@example.org", "secret")
     result = export_lake(out=tmp_path / "lake")
     tables = {table.name: table for table in lake_tables()}
     assert result.tables["courseware_studentmodule"]["rows"] == StudentModule.objects.count() > 0
     assert result.tables["edx_schema_trackingevent"]["rows"] > 300
+    User.objects.filter(id=admin.id).update(password="")  # the one column the lake withholds
     for name in result.tables:
         assert exported(tmp_path / "lake", tables[name]) == stored(tables[name]), name
     # An empty unpartitioned table is a file of no rows, so a reader still finds its columns.
