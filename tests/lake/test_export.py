@@ -20,52 +20,16 @@ from django.db import connection
 from edx_schema.lake.export import MANIFEST, export_lake
 from edx_schema.lake.schema import lake_tables, partition_text, partition_value
 from edx_schema.models import (
-    CourseAccessRole,
     ImportRecord,
     PersistentCourseGrade,
     StudentModule,
     TrackingEvent,
 )
+from tests.lake.conftest import by_primary_key, stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COURSE = "course-v1:UniversityX+CS-101x+3T2024"
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
-    """A two-course package with a week of tracking logs."""
-    folder = tmp_path_factory.mktemp("package")
-    call_command("make_package", str(folder), "--learners", "12", "--events", "400", verbosity=0)
-    return next(folder.iterdir())
-
-
-@pytest.fixture
-def imported(package):
-    call_command("import_package", str(package), verbosity=0)
-    # Both kinds of "no course": an org-wide role ('') stays '' in the lake.
-    CourseAccessRole.objects.create(user_id=1, org="UniversityX", course_id="", role="lake_test")
-
-
-def stored(table) -> list[tuple]:
-    """The table's rows as the database driver gives them, in primary-key order."""
-    names = ", ".join(connection.ops.quote_name(column.name) for column in table.columns)
-    pk = connection.ops.quote_name(table.model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {connection.ops.quote_name(table.name)} ORDER BY {pk}")
-        return [tuple(_plain(value, column) for value, column in zip(row, table.columns, strict=True))
-                for row in cursor.fetchall()]  # fmt: skip
-
-
-def _plain(value, column):
-    """A driver's value as the lake should hold it: datetimes in UTC, booleans as booleans."""
-    if isinstance(value, datetime.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    if str(column.type) == "bool" and value is not None:
-        return bool(value)
-    if isinstance(value, bytes):
-        return value.decode()
-    return value
 
 
 def exported(out: Path, table) -> list[tuple]:
@@ -75,8 +39,7 @@ def exported(out: Path, table) -> list[tuple]:
     for path in manifest["files"]:
         if path.split("/", 1)[0] == table.name:
             rows.extend(tuple(row.values()) for row in pq.read_table(out / path).to_pylist())
-    pk = [column.name for column in table.columns].index(table.model._meta.pk.column)
-    return sorted(rows, key=lambda row: row[pk])
+    return by_primary_key(table, rows)
 
 
 def test_every_table_is_exported_row_for_row_as_stored(imported, tmp_path):
