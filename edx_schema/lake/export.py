@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import shutil
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,40 +150,49 @@ def _marks() -> dict[str, int]:
 
 @dataclass
 class _Changes:
-    """The partitions imports touched after the manifest's marks."""
+    """What imports touched after the manifest's marks.
 
-    courses: dict[str, set[str]]  # table -> courses loaded
-    whole: set[str]  # tables loaded with no course named: rewritten whole
+    Conservative, because a member loads more tables than the one its record names (a course's
+    OLX: its outline, content and policy; subsection grades: their visible blocks; a join
+    member: its link table): a course named by any newer record has its partitions of every
+    course table rewritten, a record with no course its own table whole, and every table that is
+    not partitioned by course is rewritten if anything was imported at all.
+    """
+
+    courses: set[str]  # courses some member loaded
+    whole: set[str]  # tables loaded with no course named
+    imported: bool  # any member (or tracking log) loaded
     event_days: set[tuple[str, datetime.date]]  # (org, day) of the newer log files' events
 
     def partitions(self, table: LakeTable) -> list[tuple] | None:
-        """The partition values of ``table`` to rewrite (None: the whole table)."""
+        """The partition values of ``table`` to rewrite (None: the whole table; []: none)."""
         if table.name == EVENTS_TABLE:
-            return sorted(self.event_days)
+            return sorted(self.event_days, key=_sort_key)
         if table.name in self.whole:
             return None
         if table.partition_by == (COURSE,):
-            return [(course,) for course in sorted(self.courses.get(table.name, ()))]
-        return None if table.name in self.courses else []
+            return [(course,) for course in sorted(self.courses)]
+        return None if self.imported else []
 
 
 def _changes(marks: dict[str, int]) -> _Changes:
-    courses: dict[str, set[str]] = defaultdict(set)
+    courses: set[str] = set()
     whole: set[str] = set()
     newer = ImportRecord.objects.filter(id__gt=marks.get("import_record", 0), outcome=ImportRecord.LOADED)
     for table, course_id in newer.values_list("table", "course_id").distinct():
         if course_id:
-            courses[table].add(course_id)
+            courses.add(course_id)
         else:
             whole.add(table)
-    files = TrackingLogFile.objects.filter(id__gt=marks.get("tracking_log_file", 0)).values("id")
+    files = TrackingLogFile.objects.filter(id__gt=marks.get("tracking_log_file", 0))
     days = (
-        TrackingEvent.objects.filter(file_id__in=files)
+        TrackingEvent.objects.filter(file_id__in=files.values("id"))
         .annotate(day=TruncDate("time", tzinfo=datetime.UTC))
         .values_list("org_id", "day")
         .distinct()
     )
-    return _Changes(courses=dict(courses), whole=whole, event_days=set(days))
+    imported = bool(courses or whole) or files.exists()
+    return _Changes(courses=courses, whole=whole, imported=imported, event_days=set(days))
 
 
 # -- writing a table ------------------------------------------------------------------------------
@@ -212,8 +220,9 @@ def _export_table(
             result.add(table.name, rows=count, written=1)
             yield relative, count, digest
         else:
-            _remove(folder)
-            result.add(table.name, removed=1)
+            if folder.is_dir():  # the partition had rows at the last export
+                _remove(folder)
+                result.add(table.name, removed=1)
             yield relative, 0, None
 
 

@@ -98,11 +98,13 @@ def lake_table(model: type[models.Model]) -> LakeTable:
     """The lake table of ``model``."""
     fields = model._meta.concrete_fields
     columns = tuple(Column(field.column, arrow_type(field), field) for field in fields)
-    names = {column.name for column in columns}
+    # A course key column, not a foreign key that happens to be called course_id (credit
+    # eligibility's points at credit_creditcourse's integer id).
+    keys = {column.name for column in columns if pa.types.is_string(column.type)}
     if model._meta.db_table == EVENTS_TABLE:
         return LakeTable(model, columns, (ORG, DATE), None)
     for candidate in ("course_id", "course_key"):
-        if candidate in names:
+        if candidate in keys:
             return LakeTable(model, columns, (COURSE,), candidate)
     return LakeTable(model, columns, (), None)
 

@@ -79,6 +79,8 @@ def test_course_tables_are_partitioned_by_course_and_events_by_org_and_day(impor
         (path.name for path in (lake / "courseware_studentmodule").iterdir()), key=partition_text_of
     )
     assert f"course={partition_value(COURSE)}" in folders
+    # credit_crediteligibility's course_id is a foreign key (an integer): one file, no partitions.
+    assert [path.name for path in (lake / "credit_crediteligibility").iterdir()] == ["part-00000.parquet"]
     assert all(
         partition_text(name.split("=", 1)[1]) == course
         for name, course in zip(folders, sorted(_courses()), strict=True)
@@ -122,9 +124,17 @@ def test_an_export_is_the_same_bytes_again_and_a_second_export_writes_only_what_
         package="universityx-2024-11-24", member="m.sql", table="courseware_studentmodule",
         course_id=COURSE, started=now, finished=now, outcome=ImportRecord.LOADED,
     )  # fmt: skip
+    other = partition_value(next(course for course in _courses() if course != COURSE))
+    untouched = {path: path.stat().st_mtime_ns for path in lake.rglob(f"course={other}/*.parquet")}
     update = export_lake(out=lake)
-    assert update.tables == {"courseware_studentmodule": {"partitions": 1, "rows": update.rows, "removed": 0}}
+    assert untouched
+    assert all(path.stat().st_mtime_ns == ns for path, ns in untouched.items())
+    # That course's partitions (of every course table: a member loads more than its table) and
+    # the unpartitioned tables are written again; no other course's.
+    assert update.tables["courseware_studentmodule"]["partitions"] == 1
+    assert update.rows < sum(entry["rows"] for entry in first.values())
     files = json.loads((lake / MANIFEST).read_text())["files"]
+    assert all(files[path] == first[path] for path in first if f"course={other}/" in path)
     changed = sorted(path for path in files if files[path] != first.get(path))
     assert changed == [f"courseware_studentmodule/course={partition_value(COURSE)}/part-00000.parquet"]
     table = next(table for table in lake_tables() if table.name == "courseware_studentmodule")
