@@ -14,9 +14,9 @@ manifest is written last, so an interrupted export leaves the previous lake read
 next export redoes what it had not finished.
 
 Incremental: the manifest records the last import record and tracking-log file it saw; the
-next export rewrites only the partitions the newer ones touched (a course's partitions of the
-tables its members loaded, the org-days of the newer log files' events), and whole tables for
-members with no course. ``full=True`` rewrites everything (say after ``recompute_grades``,
+next export rewrites only what the newer ones may have touched (see :class:`_Changes`): a
+loaded course's partitions, the org-days of the newer log files' events, and the tables that
+are not partitioned by course. ``full=True`` rewrites everything (say after ``recompute_grades``,
 which no import record describes).
 
 Bounded memory: rows are read in keyset pages of ``PAGE`` rows and each page becomes a row group,
