@@ -43,7 +43,7 @@ from django.db.models.functions import Cast, TruncDate
 
 from ..errors import EdxSchemaError
 from ..models import ImportRecord, TrackingEvent, TrackingLogFile
-from .schema import COURSE, DATE, EVENTS_TABLE, ORG, LakeTable, lake_tables, partition_value
+from .schema import COURSE, DATE, EVENTS_TABLE, ORG, LakeTable, column_array, lake_tables, partition_value
 
 MANIFEST = "_manifest.json"
 FORMAT_VERSION = 1
@@ -315,7 +315,7 @@ def _write_file(
                 writer = pq.ParquetWriter(temporary, schema, compression="zstd", write_statistics=True)
             columns = list(zip(*rows, strict=True))
             arrays = [
-                _array(values, column.type) for values, column in zip(columns, table.columns, strict=True)
+                column_array(values, column) for values, column in zip(columns, table.columns, strict=True)
             ]
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
             count += len(rows)
@@ -331,25 +331,10 @@ def _write_file(
         writer = pq.ParquetWriter(temporary, schema, compression="zstd", write_statistics=True)
     writer.close()
     os.replace(temporary, path)
-    return count, _sha256(path)
+    return count, file_sha256(path)
 
 
-def _array(values: tuple, type_: pa.DataType) -> pa.Array:
-    if pa.types.is_timestamp(type_):
-        values = tuple(_utc(value) for value in values)
-    elif pa.types.is_string(type_):
-        values = tuple(None if value is None else str(value) for value in values)
-    return pa.array(values, type=type_)
-
-
-def _utc(value: Any) -> Any:
-    """A datetime as Arrow takes it: aware (naive values are the database's UTC)."""
-    if isinstance(value, datetime.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value
-
-
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):  # a block at a time: files can be gigabytes
@@ -399,19 +384,27 @@ def _well_formed(manifest: Any) -> bool:
     )
 
 
+def describe_table(table: LakeTable, *, rows: int) -> dict[str, Any]:
+    """A table's entry in the manifest: its partitioning, its columns' Arrow types, its rows."""
+    return {
+        "partition_by": list(table.partition_by),
+        "columns": [{"name": column.name, "type": str(column.type)} for column in table.columns],
+        "rows": rows,
+    }
+
+
 def _write_manifest(out: Path, tables: list[LakeTable], marks: dict[str, int], files: dict) -> None:
     manifest = {
         "format_version": FORMAT_VERSION,
         "database": connection.vendor,
         "marks": marks,
         "tables": {
-            table.name: {
-                "partition_by": list(table.partition_by),
-                "columns": [{"name": column.name, "type": str(column.type)} for column in table.columns],
-                "rows": sum(
+            table.name: describe_table(
+                table,
+                rows=sum(
                     entry["rows"] for path, entry in files.items() if path.split("/", 1)[0] == table.name
                 ),
-            }
+            )
             for table in tables
         },
         "files": dict(sorted(files.items())),

@@ -19,6 +19,9 @@ so a reader that ignores partitions loses nothing.
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -128,3 +131,32 @@ def partition_value(value: Any) -> str:
 def partition_text(segment: str) -> str | None:
     """The value a path segment written by :func:`partition_value` stands for (None: default)."""
     return None if segment == DEFAULT_PARTITION else unquote(segment)
+
+
+def column_array(values: Sequence[Any], column: Column) -> pa.Array:
+    """A column's values as an Arrow array of its lake type, from either source: the database's
+    values (datetimes, naive in UTC on MySQL) or an import's converted text (``YYYY-MM-DD
+    HH:MM:SS[.ffffff]``, ``0``/``1`` booleans). UUIDs are written in their canonical form
+    (``8-4-4-4-12``, lower case), which MariaDB stores and SQLite does not."""
+    type_ = column.type
+    if isinstance(column.field, models.UUIDField):
+        return pa.array([None if value is None else str(uuid.UUID(str(value))) for value in values], type_)
+    first = next((value for value in values if value is not None), None)
+    if isinstance(first, str) and (pa.types.is_timestamp(type_) or pa.types.is_date(type_)):
+        # Parsed by Arrow, in C: the text is the canonical form the converters checked.
+        naive = pa.timestamp("us") if pa.types.is_timestamp(type_) else type_
+        return pa.array(values, pa.string()).cast(naive).cast(type_)
+    if pa.types.is_timestamp(type_):
+        values = [_utc(value) for value in values]
+    elif pa.types.is_boolean(type_):
+        values = [None if value is None else bool(value) for value in values]
+    elif pa.types.is_string(type_):
+        values = [None if value is None else str(value) for value in values]
+    return pa.array(values, type_)
+
+
+def _utc(value: Any) -> Any:
+    """A datetime as Arrow takes it: aware (naive values are the database's UTC)."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, models
 
 from edx_schema.models import CourseAccessRole
 
@@ -18,6 +19,17 @@ def package(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("package")
     call_command("make_package", str(folder), "--learners", "12", "--events", "400", verbosity=0)
     return next(folder.iterdir())
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark for the session, set up as the job sets it up (two cores: tasks run side
+    by side, as on a cluster)."""
+    from edx_schema.lake.job import spark_session
+
+    session = spark_session("local[2]", app="edx-schema-tests")
+    yield session
+    session.stop()
 
 
 @pytest.fixture
@@ -34,12 +46,17 @@ def stored(table) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {names} FROM {connection.ops.quote_name(table.name)} ORDER BY {pk}")
         rows = cursor.fetchall()
-    types = [str(column.type) for column in table.columns]
-    return [tuple(plain(value, type_) for value, type_ in zip(row, types, strict=True)) for row in rows]
+    return [
+        tuple(plain(value, column) for value, column in zip(row, table.columns, strict=True)) for row in rows
+    ]
 
 
-def plain(value, arrow_type: str):
-    """A value as the lake should hold it: datetimes aware in UTC, booleans as booleans."""
+def plain(value, column):
+    """A value as the lake should hold it: datetimes aware in UTC, booleans as booleans, UUIDs
+    in their canonical form (SQLite stores them as 32 hex digits)."""
+    arrow_type = str(column.type)
+    if isinstance(column.field, models.UUIDField) and value is not None:
+        return str(uuid.UUID(str(value)))
     if isinstance(value, datetime.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=datetime.UTC)
     if arrow_type == "bool" and value is not None:

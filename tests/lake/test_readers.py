@@ -15,22 +15,6 @@ from tests.lake.conftest import by_primary_key, plain, stored
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="session")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("edx-schema-tests")
-        .config("spark.sql.session.timeZone", "UTC")  # timestamps come back as UTC wall times
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.fixture
 def lake(imported, tmp_path):
     out = tmp_path / "lake"
@@ -53,18 +37,18 @@ def test_spark_sql_reads_every_row_of_every_table(lake, spark):
             assert mismatched == 0, table.name
         frame.createOrReplaceTempView("t")
         rows = spark.sql(f"SELECT {', '.join(f'`{name}`' for name in names)} FROM t").collect()
-        types = [str(column.type) for column in table.columns]
         read = [
-            tuple(_spark_value(value, type_) for value, type_ in zip(row, types, strict=True)) for row in rows
+            tuple(_spark_value(value, column) for value, column in zip(row, table.columns, strict=True))
+            for row in rows
         ]
         assert by_primary_key(table, read) == stored(table), table.name
 
 
-def _spark_value(value, arrow_type: str):
+def _spark_value(value, column):
     """Spark gives timestamps as naive datetimes in the session's zone (UTC here)."""
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=datetime.UTC)
-    return plain(value, arrow_type)
+    return plain(value, column)
 
 
 def test_clickhouse_reads_every_row_of_every_table(lake):
@@ -75,9 +59,8 @@ def test_clickhouse_reads_every_row_of_every_table(lake):
         files = f"{out}/{table.name}/" + "/".join(["*"] * len(table.partition_by) + ["*.parquet"])
         names = ", ".join(f"`{column.name}`" for column in table.columns)
         arrow = chdb.query(f"SELECT {names} FROM file('{files}', Parquet)", "ArrowTable")
-        types = [str(column.type) for column in table.columns]
         read = [
-            tuple(plain(value, type_) for value, type_ in zip(row.values(), types, strict=True))
+            tuple(plain(value, column) for value, column in zip(row.values(), table.columns, strict=True))
             for row in arrow.to_pylist()
         ]
         assert by_primary_key(table, read) == stored(table), table.name
