@@ -129,8 +129,9 @@ def _check_courses_present(packages: list[Package], options: ImportOptions) -> N
         )
 
 
-def _classify(package: Package, member: Member, options: ImportOptions) -> MemberResult | None:
-    """The result of a member that is not loaded, or None if it is to be loaded."""
+def classify_member(package: Package, member: Member, options: ImportOptions) -> MemberResult | None:
+    """The result of a member that is not loaded, or None if it is to be loaded (the import's rule,
+    and the Spark job's)."""
     name = member.name
     result = MemberResult(
         package=package.name,
@@ -208,7 +209,7 @@ def _import_package(
         summary.results.append(_package_failure(package, message))
     to_load: list[Member] = []
     for member in package.members:
-        result = _classify(package, member, options)
+        result = classify_member(package, member, options)
         if result is None:
             to_load.append(member)
             continue

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
-import re
 import sys
 from pathlib import Path
 
@@ -21,9 +19,7 @@ from edx_schema.lake.export import MANIFEST, export_lake
 from edx_schema.lake.schema import lake_tables, partition_text, partition_value
 from edx_schema.models import (
     ImportRecord,
-    PersistentCourseGrade,
     StudentModule,
-    TrackingEvent,
 )
 from tests.lake.conftest import by_primary_key, stored
 
@@ -193,43 +189,3 @@ def test_without_pyarrow_the_command_says_which_extra_to_install(monkeypatch, tm
     monkeypatch.delitem(sys.modules, "edx_schema.lake.schema", raising=False)
     with pytest.raises(CommandError, match=r"export_lake needs pyarrow .*pip install 'edx-schema\[lake\]'"):
         call_command("export_lake", str(tmp_path / "lake"))
-
-
-def readme_queries() -> dict[str, str]:
-    """The README's DuckDB queries on the lake, by their comment: the README shows what works."""
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    blocks = re.findall(r"```sql\n-- duckdb: (.+?)\n(.+?)```", text, flags=re.S)
-    return {name: sql for name, sql in blocks}
-
-
-def test_the_readmes_queries_answer_what_the_database_answers(imported, tmp_path):
-    call_command("recompute_grades", "--all", verbosity=0)
-    lake = tmp_path / "lake"
-    export_lake(out=lake)
-    queries = readme_queries()
-    assert set(queries) == {"grade distribution", "weekly active learners"}
-
-    def run(name):
-        duckdb.sql("SET TimeZone = 'UTC'")  # weeks of UTC days, as the database's
-        return duckdb.sql(queries[name].replace("'lake/", f"'{lake}/")).fetchall()
-
-    grades = PersistentCourseGrade.objects.filter(course_id=COURSE).values_list("percent_grade", flat=True)
-    buckets: dict[float, int] = {}
-    for percent in grades:
-        bucket = math.floor(percent * 10) / 10
-        buckets[bucket] = buckets.get(bucket, 0) + 1
-    assert run("grade distribution") == sorted(buckets.items())
-    assert sum(buckets.values()) > 0
-
-    weeks: dict[datetime.date, set[int]] = {}
-    for time, user_id in TrackingEvent.objects.filter(course_id=COURSE, user_id__isnull=False).values_list(
-        "time", "user_id"
-    ):
-        monday = time.date() - datetime.timedelta(days=time.weekday())
-        weeks.setdefault(monday, set()).add(user_id)
-    active = [
-        (week.date() if hasattr(week, "date") else week, learners)
-        for week, learners in run("weekly active learners")
-    ]
-    assert active == sorted((week, len(users)) for week, users in weeks.items())
-    assert weeks

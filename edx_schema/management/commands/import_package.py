@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.db import connection
 
-from edx_schema.errors import EdxSchemaError
+from edx_schema.errors import EdxSchemaError, PackageError
 from edx_schema.importing import (
     DEFAULT_JOBS_LIMIT,
     ImportOptions,
@@ -25,7 +24,7 @@ from edx_schema.management.arguments import course_key
 from edx_schema.management.base import EdxSchemaCommand
 from edx_schema.outcomes import Status
 from edx_schema.package.names import LOADED_TABLES, SITE_CHOICES, course_entity, member_table
-from edx_schema.package.source import Decryption
+from edx_schema.package.source.gpg import PASSPHRASE_ENV, Decryption, read_passphrase
 
 #: The statuses of members that were (or would have been) loaded: one line each in the report.
 _LOAD_STATUSES = (Status.LOADED, Status.WOULD_LOAD, Status.FAILED, Status.EMPTY)
@@ -38,8 +37,6 @@ _TABLE_NAMES = {
     **{t: t for t in ORG_MEMBERS.values()},
     **ORG_MEMBERS,
 }
-
-PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
 
 
 class _Bar:
@@ -226,14 +223,10 @@ class Command(EdxSchemaCommand):
 
     @staticmethod
     def _passphrase(options) -> str | None:
-        path = options["passphrase_file"]
-        if path:
-            try:
-                with open(path, encoding="utf-8") as file:
-                    return file.readline().rstrip("\r\n")
-            except OSError as error:
-                raise CommandError(f"--passphrase-file {path}: {error.strerror}.") from None
-        return os.environ.get(PASSPHRASE_ENV) or None
+        try:
+            return read_passphrase(options["passphrase_file"])
+        except PackageError as error:
+            raise CommandError(str(error)) from None
 
     # -- output ----------------------------------------------------------------------------------
 

@@ -22,6 +22,22 @@ from typing import BinaryIO
 
 from ...errors import PackageError
 
+#: The environment variable that holds the key's passphrase when no file names it.
+PASSPHRASE_ENV = "EDX_SCHEMA_GPG_PASSPHRASE"
+
+
+def read_passphrase(path: str | None) -> str | None:
+    """The passphrase: the first line of the file at ``path``, else ``$EDX_SCHEMA_GPG_PASSPHRASE``
+    (None: gpg's agent or an unprotected key). PackageError names a file that cannot be read."""
+    if path:
+        try:
+            with open(path, encoding="utf-8") as file:
+                return file.readline().rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise PackageError(f"--passphrase-file {path}: {reason}.") from None
+    return os.environ.get(PASSPHRASE_ENV) or None
+
 
 @dataclass(frozen=True)
 class Decryption:

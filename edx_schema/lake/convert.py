@@ -1,0 +1,239 @@
+"""Package members as lake rows: what the Spark job's tasks run, one member per task.
+
+The importer's own decoders and converters (the TSV reader and a table's :class:`RowPlan`, the
+tracking-log and forum decoders), writing Arrow record batches of the member's lake table
+instead of database rows, so that a value means the same whichever way it reached the lake.
+
+Each batch has the table's columns and these of the job's (see :data:`META`):
+
+- ``_member``: the member's place in the job's load order; ``_order``: the row's place,
+  ``_member * 2**32 + line``, so that "the last row of a key wins" (the importer's upsert) and
+  "the first event of a line wins" (its ``INSERT IGNORE``) are a comparison of one number;
+- ``_kind``: ``row``, ``reject`` (a bad row: ``_file``, ``_line``, ``_column``, ``_value`` and
+  ``_reason`` say where and why), ``failed`` (the member loads nothing, as a failed file loads
+  nothing in an import) or ``done`` (the member's counts, as JSON in ``_value``).
+
+Bounded memory: a member is read as a stream and leaves in batches of :data:`BATCH_ROWS` rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from ..errors import EdxSchemaError, FormatError
+from ..importing.rows import FileFailed, RowPlan
+from ..importing.tables import table_spec
+from ..package.events.reader import LogTally, TooManyBadLines, read_events
+from ..package.forum import read_posts
+from ..package.names import member_table
+from ..package.source import Decryption, HashingReader, Package, member_label, open_member, open_package
+from ..package.tsv import TsvReader
+from .schema import LakeTable, column_array, lake_table
+from .tasks import Rules, Task
+
+#: Rows per record batch a task hands to Spark.
+BATCH_ROWS = 20_000
+#: Bits of ``_order`` below the member's number: a member's lines.
+LINE_BITS = 32
+
+META = pa.schema(
+    [
+        ("_member", pa.int32()),
+        ("_order", pa.int64()),
+        ("_kind", pa.string()),
+        ("_file", pa.string()),
+        ("_line", pa.int64()),
+        ("_column", pa.string()),
+        ("_value", pa.string()),
+        ("_reason", pa.string()),
+    ]
+)
+ROW, REJECT, FAILED, DONE = "row", "reject", "failed", "done"
+
+
+def output_schema(table: LakeTable) -> pa.Schema:
+    """The schema of a task's batches for ``table``: its columns, then :data:`META`'s."""
+    return pa.schema([*table.schema, *META])
+
+
+def convert_member(task: Task, rules: Rules) -> Iterator[pa.RecordBatch]:
+    """The batches of one member (see the module's docstring); never raises for the member's
+    content: a member that cannot be loaded ends with a ``failed`` row saying why."""
+    table = lake_table(_model(task.table))
+    out = _Batches(table, task)
+    try:
+        package = _package(task.package)
+        member = next(m for m in package.members if m.path == task.member)
+        label = member_label(package, member)
+        decryption = Decryption(gnupghome=rules.gnupghome, passphrase=rules.passphrase)
+        with open_member(package, member, decryption=decryption) as raw:
+            hashing = HashingReader(raw)
+            stream = io.BufferedReader(hashing, buffer_size=1 << 20)
+            convert = {"table": _table_rows, "events": _event_rows, "forum": _forum_rows}[task.kind]
+            done = yield from convert(stream, task=task, rules=rules, out=out, label=label)
+            while stream.read(1 << 20):  # the checksum is of every byte, read or not
+                pass
+            done["sha256"] = hashing.hexdigest()
+            done["last_line"] = out.last_line
+    except FormatError as error:
+        yield from out.failed(error.file, error.line, error.column, error.value, error.message)
+        return
+    except (EdxSchemaError, OSError) as error:  # unreadable, undecryptable, too many bad rows
+        text = (
+            str(error) if isinstance(error, EdxSchemaError) else f"cannot read it ({error.strerror or error})"
+        )
+        yield from out.failed(task.member, None, None, None, text)
+        return
+    yield from out.flush()
+    yield out.meta(DONE, value=json.dumps(done, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _package(path: str) -> Package:
+    """A package opened once per process (a zip's directory is read once, not per member)."""
+    return open_package(path)
+
+
+def _model(table: str) -> type:
+    from django.apps import apps
+
+    return next(
+        model
+        for model in [*apps.get_app_config("edx_schema").get_models(), apps.get_model("auth", "User")]
+        if model._meta.db_table == table
+    )
+
+
+class _Batches:
+    """The rows of one member being gathered into record batches of the task's schema."""
+
+    def __init__(self, table: LakeTable, task: Task) -> None:
+        self.table, self.task = table, task
+        self.schema = output_schema(table)
+        self.base = task.number << LINE_BITS
+        self.rows: list[list[Any]] = []  # values in the table's column order
+        self.lines: list[int] = []
+        self.rejects: list[tuple] = []
+        self.last_line = 0  # the last line a row came from: the job numbers rows by it
+
+    def add(self, line: int, values: list[Any]) -> Iterator[pa.RecordBatch]:
+        self.rows.append(values)
+        self.lines.append(line)
+        self.last_line = line
+        if len(self.rows) >= BATCH_ROWS:
+            yield from self.flush()
+
+    def reject(self, file: str, line: int | None, column: str | None, value: Any, reason: str) -> None:
+        self.rejects.append((file, line, column, None if value is None else str(value), reason))
+
+    def flush(self) -> Iterator[pa.RecordBatch]:
+        if self.rows:
+            columns = list(zip(*self.rows, strict=True))
+            arrays = [
+                column_array(values, column)
+                for values, column in zip(columns, self.table.columns, strict=True)
+            ]
+            count = len(self.rows)
+            meta = [
+                pa.array([self.task.number] * count, pa.int32()),
+                pa.array([self.base + line for line in self.lines], pa.int64()),
+                pa.array([ROW] * count, pa.string()),
+                *(pa.nulls(count, field.type) for field in list(META)[3:]),
+            ]
+            yield pa.RecordBatch.from_arrays([*arrays, *meta], schema=self.schema)
+            self.rows, self.lines = [], []
+        for file, line, column, value, reason in self.rejects:
+            yield self.meta(REJECT, file=file, line=line, column=column, value=value, reason=reason)
+        self.rejects = []
+
+    def failed(self, file: str, line: int | None, column: str | None, value: Any, reason: str):
+        """The member loads nothing: its rows so far are dropped by the job, its rejects kept."""
+        self.rows, self.lines = [], []
+        yield from self.flush()
+        value = None if value is None else str(value)
+        yield self.meta(FAILED, file=file, line=line, column=column, value=value, reason=reason)
+
+    def meta(self, kind: str, **values: Any) -> pa.RecordBatch:
+        """A batch of one row with no table values: a reject, a failure or the member's counts."""
+        row = {"_member": self.task.number, "_order": self.base + (values.get("line") or 0), "_kind": kind}
+        row.update({f"_{name}": value for name, value in values.items()})
+        arrays = [pa.array([row.get(field.name)], field.type) for field in self.schema]
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+# -- the three kinds of member ----------------------------------------------------------------------
+
+
+def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+    """A ``.sql`` member: every record through the table's RowPlan, as an import converts it."""
+    spec = table_spec(member_table(task.token))
+    reader = TsvReader(stream, file=label, tolerant=True)
+    done = {"read": 0, "rejected": 0}
+    if not reader.header:
+        return done
+    plan = RowPlan(spec, reader.header, label=label)
+    place = _places(out.table, plan.all_columns)
+    rejected = 0
+    for record in reader:
+        done["read"] += 1
+        error = record.error
+        if error is None:
+            try:
+                row = plan.convert(record)
+            except FormatError as bad:
+                error = bad
+        if error is not None:
+            rejected += 1
+            out.reject(error.file, error.line, error.column, error.value, error.message)
+            if not rules.skip_bad_rows:
+                raise FileFailed(str(error))
+            if rejected > rules.max_errors:
+                raise FileFailed(f"{label}: more than {rules.max_errors} bad rows; the last: {error}")
+            continue
+        yield from out.add(record.line, place(row))
+    done["rejected"] = rejected
+    return done
+
+
+def _places(table: LakeTable, columns: list[str]) -> Callable[[list[Any]], list[Any]]:
+    """A function putting a row of ``columns`` in the table's column order (None where absent:
+    an id the database would number)."""
+    positions = [columns.index(column.name) if column.name in columns else None for column in table.columns]
+    return lambda row: [None if position is None else row[position] for position in positions]
+
+
+def _event_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+    """A tracking log: every line through the event decoder; bad lines are rejects, as in an
+    import, until more than ``max_errors`` of them fail the file."""
+    tally = LogTally(max_bad=rules.max_errors)
+    columns = [column.name for column in out.table.columns]
+    file_id = task.number
+    try:
+        for number, event in read_events(stream, label=label, tally=tally):
+            values = {"file_id": file_id, "line": number, **event._asdict()}
+            yield from out.add(number, [values.get(name) for name in columns])
+    except TooManyBadLines:
+        for report in tally.reports:
+            out.reject(label, report.line, report.field, report.value, report.reason)
+        raise
+    for report in tally.reports:
+        out.reject(label, report.line, report.field, report.value, report.reason)
+    return {"lines": tally.lines, "events": tally.events, "bad_lines": tally.bad}
+
+
+def _forum_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+    """A forum dump: every post through the forum decoder (a bad line fails the file, as in an
+    import)."""
+    columns = [column.field.attname for column in out.table.columns]
+    read = 0
+    for post in read_posts(stream, label=label):
+        read += 1
+        values = vars(post)
+        yield from out.add(post.line, [values.get(name) for name in columns])
+    return {"read": read}

@@ -1,0 +1,421 @@
+"""The Spark job: data packages straight into the lake, without a database.
+
+For data no single server should hold. The driver lists the packages' members and decides, by
+the importer's own rules, which are loaded and in what order; each member is then one Spark task
+(:mod:`.convert`), decoded by the importer's pure decoders and converters, so the job scales with
+the executors. What an import does between rows, Spark does on the converted rows:
+
+- the last row of a key wins (the importer's upsert), the first copy of an event (its
+  ``INSERT IGNORE``), a tracking log's bytes count once (the import log's SHA-256);
+- a member with a bad row loads nothing (``--skip-bad-rows``: the row alone is left out, up to
+  ``--max-errors`` a member); every bad row is in the rejects dataset, ``_rejects/``, with its
+  file, line, column, value and reason;
+- ids the package does not carry (a course grade's, an event's, a post's) are numbered in load
+  order: a row's line, after the lines of its table's earlier members. Stable from run to run,
+  they are not always the numbers a database would have drawn (it skips some);
+- a subsection grade refers to its course's empty block list, which is written too.
+
+The lake has the layout, types and manifest of ``export_lake``'s, so that a team's queries do not
+care which of the two wrote it. Members whose load needs rows of other members that are joined
+to them by natural keys (the forum roles, cohorts, verification and credit files), the course
+documents (outline, OLX) and an org's e-mail opt-in list are not converted yet: the job names
+them, and ``import_package`` loads them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import PackageError
+from ..importing.email_opt_in import ORG_MEMBERS
+from ..importing.events import EVENT_MEMBERS
+from ..importing.joined import JOINED
+from ..importing.packages import classify_member
+from ..importing.results import ImportOptions
+from ..importing.tables import not_exported_blocks, table_spec
+from ..models import ForumPost, TrackingEvent, TrackingLogFile, VisibleBlocks
+from ..package.names import LOADED_TABLES, member_table
+from ..package.source import open_package
+from .convert import DONE, FAILED, LINE_BITS, REJECT, ROW, output_schema
+from .export import FORMAT_VERSION, MANIFEST, LakeError, describe_table, file_sha256
+from .schema import COURSE, DATE, ORG, LakeTable, column_array, lake_table
+from .tasks import Rules, Task, run_tasks
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+EVENTS_TABLE = TrackingEvent._meta.db_table
+FORUM_TABLE = ForumPost._meta.db_table
+SUBSECTION_GRADES = "grades_persistentsubsectiongrade"
+REJECTS = "_rejects"
+#: Tables converted at the same time.
+TABLES_AT_ONCE = 4
+#: The member kinds the job converts, and how.
+_CONVERTED = {"table", "forum", *EVENT_MEMBERS}
+
+
+@dataclass
+class JobResult:
+    """What a run wrote: rows per table, the bad rows, and the members it did not convert."""
+
+    out: Path
+    tables: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "member: why", for members that load nothing
+    skipped: list[str] = field(default_factory=list)  # "member: why", for members not converted
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+# -- the plan: which members, in which order ----------------------------------------------------------
+
+
+def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[list[Task], list[str]]:
+    """The members to convert, numbered in the order an import loads them, and the others (why)."""
+    try:
+        packages = [open_package(path) for path in paths]
+    except OSError as error:
+        raise PackageError(f"{error.filename}: cannot read it ({error.strerror})") from None
+    packages.sort(key=lambda package: package.date or datetime.date.min)
+    order = {member_table(token): index for index, token in enumerate(LOADED_TABLES)}
+    tasks: list[Task] = []
+    skipped: list[str] = []
+    for package in packages:
+        chosen = []
+        for member in package.members:
+            label = f"{package.name}/{member.path}"
+            result = classify_member(package, member, options)
+            if result is not None:
+                skipped.append(f"{label}: {result.message}")
+                continue
+            name = member.name
+            if name.kind not in _CONVERTED or name.table in JOINED:
+                what = (
+                    "a file joined to others by natural keys" if name.table in JOINED else "a course document"
+                )
+                if name.kind in ORG_MEMBERS:
+                    what = "an org's e-mail opt-in list"
+                skipped.append(f"{label}: {what}, not converted by the Spark job (import_package loads it)")
+                continue
+            if name.kind == "table":
+                table, token = member_table(name.table or ""), name.table or ""
+                place = (0, order[table], "", member.path)
+            elif name.kind == "forum":
+                table, token, place = FORUM_TABLE, "", (1, 0, "", member.path)
+            else:
+                table, token = EVENTS_TABLE, ""
+                place = (2, 0, str(name.date or datetime.date.min), member.path)
+            chosen.append((place, str(package.path), member.path, name.kind, table, token))
+        for _place, package_path, member_path, kind, table, token in sorted(chosen):
+            kind = "events" if kind in EVENT_MEMBERS else kind
+            tasks.append(Task(package_path, member_path, len(tasks) + 1, kind, table, token))
+        package.close()
+    return tasks, skipped
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def spark_session(master: str | None = None, *, app: str = "edx-schema lake") -> SparkSession:
+    """A Spark session set up for the lake: UTC, microsecond timestamps, zstd, and Python workers
+    that run this interpreter (which has edx-schema and pyarrow)."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app)
+    if master:
+        builder = builder.master(master)
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.parquet.compression.codec": "zstd",
+        "spark.sql.sources.partitionOverwriteMode": "static",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    if session.sparkContext.master.startswith("local"):
+        # Spark's 200 shuffle partitions are for a cluster: on one machine, a package's tables
+        # are shuffled (deduplicated, partitioned) in as many pieces as it has cores.
+        session.conf.set("spark.sql.shuffle.partitions", str(session.sparkContext.defaultParallelism))
+    return session
+
+
+def run_job(
+    *, spark: SparkSession, paths: Iterable[str | Path], out: Path, options: ImportOptions | None = None
+) -> JobResult:
+    """Convert the packages at ``paths`` into the lake at ``out`` (its tables are replaced)."""
+    options = options or ImportOptions()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LakeError(f"{out}: not a folder")
+    tasks, skipped = plan_tasks(paths=paths, options=options)
+    rules = Rules(
+        skip_bad_rows=options.skip_bad_rows,
+        max_errors=options.max_errors,
+        gnupghome=options.decryption.gnupghome,
+        passphrase=options.decryption.passphrase,
+    )
+    result = JobResult(out=out, skipped=skipped)
+    by_table: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_table.setdefault(task.table, []).append(task)
+    written: list[LakeTable] = []
+
+    def convert(name: str) -> None:
+        table = lake_table(_model(name))
+        kept, done = _convert_table(spark, table, by_table[name], rules, result)
+        if name == EVENTS_TABLE:
+            _write_log_files(spark, out, kept, by_table[name], done, result, written)
+        if name == SUBSECTION_GRADES:
+            _write_visible_blocks(spark, out, kept, result, written)
+        _write(spark, out, table, kept, result)
+        written.append(table)
+        kept.unpersist()
+
+    try:
+        # Tables are converted side by side: each is a few Spark jobs, mostly waiting on each
+        # other's stages, and a package has forty tables. Spark schedules their tasks together.
+        with ThreadPoolExecutor(max_workers=TABLES_AT_ONCE) as pool:
+            for future in [pool.submit(convert, name) for name in by_table]:
+                future.result()
+        result.rejects.sort(key=lambda entry: (entry["member"], entry["line"] or 0))
+        result.failed.sort()
+        _write_rejects(out, result.rejects)
+        _write_manifest(out, written, result)
+    except OSError as error:
+        raise LakeError(f"{error.filename or out}: {error.strerror or error}") from None
+    return result
+
+
+def _model(table: str) -> type:
+    from django.apps import apps
+
+    models = [*apps.get_app_config("edx_schema").get_models(), apps.get_model("auth", "User")]
+    return next(model for model in models if model._meta.db_table == table)
+
+
+def _convert_table(
+    spark: SparkSession, table: LakeTable, tasks: list[Task], rules: Rules, result: JobResult
+) -> tuple[DataFrame, dict[int, dict]]:
+    """The table's rows as the database would hold them after the members' loads (cached), and
+    each member's counts by its number."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    schema = output_schema(table)
+    task_schema = "package string, member string, number int, kind string, table string, token string"
+    rows = [(t.package, t.member, t.number, t.kind, t.table, t.token) for t in tasks]
+    # One partition per member: a task each, the biggest first is Spark's business.
+    frame = spark.createDataFrame(spark.sparkContext.parallelize(rows, len(rows)), task_schema)
+    converted = frame.mapInArrow(
+        functools.partial(run_tasks, rules=rules), from_arrow_schema(schema)
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    # What is not a row is small (at most --max-errors + 2 a member): it comes to the driver.
+    notes = converted.filter(F.col("_kind") != ROW).select(
+        [name for name in schema.names if name.startswith("_")]
+    )
+    failed: set[int] = set()
+    done: dict[int, dict] = {}
+    by_number = {task.number: task for task in tasks}
+    for note in notes.collect():
+        task = by_number[note["_member"]]
+        if note["_kind"] == DONE:
+            done[task.number] = json.loads(note["_value"])
+            continue
+        entry = {key.lstrip("_"): note[key] for key in ("_file", "_line", "_column", "_value", "_reason")}
+        entry["member"] = f"{Path(task.package).name}/{task.member}"
+        if note["_kind"] == REJECT:
+            result.rejects.append(entry)
+        elif note["_kind"] == FAILED:
+            failed.add(task.number)
+            where = f"line {entry['line']}: " if entry["line"] else ""
+            result.failed.append(f"{entry['member']}: {where}{entry['reason']}")
+    converted_rows = converted.filter(F.col("_kind") == ROW)
+    if failed:
+        converted_rows = converted_rows.filter(~F.col("_member").isin(sorted(failed)))
+    pk = table.model._meta.pk.column
+    if table.name == EVENTS_TABLE:
+        key, newest_first = ["line_hash"], False  # the first copy of an event is kept
+    elif table.name == FORUM_TABLE:
+        key, newest_first = ["post_id"], True
+    else:
+        key, newest_first = list(table_spec(table.name).key), True
+    order = F.col("_order").desc() if newest_first else F.col("_order").asc()
+    window = Window.partitionBy(*key).orderBy(order)
+    kept = converted_rows.withColumn("_rank", F.row_number().over(window)).filter(F.col("_rank") == 1)
+    id_type = table.schema.field(pk).type
+    if pa.types.is_integer(id_type):
+        number = _numbered(tasks, done).cast("int" if pa.types.is_int32(id_type) else "bigint")
+        kept = kept.withColumn(pk, F.coalesce(F.col(pk), number))
+    kept = kept.select(*table.schema.names, "_member").persist(StorageLevel.MEMORY_AND_DISK)
+    converted.unpersist()
+    return kept, done
+
+
+def _numbered(tasks: list[Task], done: dict[int, dict]) -> Any:
+    """An id for a row whose file carries none: its line, after the lines of the table's earlier
+    members (so ids run from 1 in load order and fit the column, as a database's would)."""
+    from pyspark.sql import functions as F
+
+    offsets, total = [], 0
+    for task in sorted(tasks, key=lambda task: task.number):
+        offsets += [F.lit(task.number), F.lit(total)]
+        total += done.get(task.number, {}).get("last_line", 0)
+    line = F.col("_order") - F.col("_member").cast("long") * F.lit(1 << LINE_BITS)
+    return F.element_at(F.create_map(*offsets), F.col("_member")) + line
+
+
+def _write(spark: SparkSession, out: Path, table: LakeTable, rows: DataFrame, result: JobResult) -> None:
+    """Write ``rows`` as the table's Hive-partitioned files (the table's earlier files go)."""
+    from pyspark.sql import functions as F
+
+    frame = rows.select(*table.schema.names)
+    root = out / table.name
+    if root.exists():
+        shutil.rmtree(root)
+    pk = table.model._meta.pk.column
+    if table.partition_by == (COURSE,):
+        frame = frame.withColumn(COURSE, F.col(table.course_column))
+    elif table.partition_by == (ORG, DATE):
+        frame = frame.withColumn(ORG, F.col("org_id")).withColumn(DATE, F.to_date("time"))
+    partitions = list(table.partition_by)
+    if partitions:
+        frame = frame.repartition(*partitions)  # a file per partition, as export_lake writes
+    writer = frame.sortWithinPartitions(*partitions, pk).write.mode("overwrite")
+    if partitions:
+        writer = writer.partitionBy(*partitions)
+    writer.parquet(str(root))
+    files = list(root.glob("**/*.parquet"))
+    if not files and not table.partition_by:  # as export_lake: an unpartitioned table has a file
+        pq.write_table(table.schema.empty_table(), root / "part-00000.parquet", compression="zstd")
+    result.tables[table.name] = sum(pq.read_metadata(path).num_rows for path in files)
+
+
+def _write_log_files(
+    spark: SparkSession,
+    out: Path,
+    events: DataFrame,
+    tasks: list[Task],
+    done: dict[int, dict],
+    result: JobResult,
+    written: list,
+) -> None:
+    """The tracking-log files whose events loaded (a file's bytes count once), with their counts."""
+    model = TrackingLogFile
+    stored = dict(events.groupBy("file_id").count().collect())
+    now = datetime.datetime.now(datetime.UTC)
+    rows, seen = [], set()
+    for task in tasks:
+        counts = done.get(task.number)
+        if counts is None or counts["sha256"] in seen:  # failed, or the same bytes as an earlier file
+            continue
+        seen.add(counts["sha256"])
+        package = open_package(task.package)
+        member = next(m for m in package.members if m.path == task.member)
+        package.close()
+        inserted = stored.get(task.number, 0)
+        rows.append(
+            {
+                "id": task.number,
+                "sha256": counts["sha256"],
+                "name": task.member[:255],
+                "package": package.name,
+                "site": member.name.site or "",
+                "date": member.name.date,
+                "lines": counts["lines"],
+                "events": counts["events"],
+                "inserted": inserted,
+                "duplicates": counts["events"] - inserted,
+                "bad_lines": counts["bad_lines"],
+                "filtered": 0,
+                "complete": True,
+                "loaded_at": now,
+            }
+        )
+    _write_small(spark, out, lake_table(model), rows, result, written)
+
+
+def _write_visible_blocks(
+    spark: SparkSession, out: Path, grades: DataFrame, result: JobResult, written: list
+) -> None:
+    """Each graded course's empty block list, which its subsection grades refer to."""
+    courses = sorted(row[0] for row in grades.select("course_id").distinct().collect())
+    rows = []
+    for number, course in enumerate(courses, start=1):
+        hashed, blocks = not_exported_blocks(course)
+        rows.append({"id": number, "hashed": hashed, "blocks_json": blocks, "course_id": course})
+    _write_small(spark, out, lake_table(VisibleBlocks), rows, result, written)
+
+
+def _write_small(
+    spark: SparkSession, out: Path, table: LakeTable, rows: list[dict], result: JobResult, written: list
+) -> None:
+    """A table the driver makes (a few rows a course or a file), written the same way."""
+    arrays = [column_array([row.get(column.name) for row in rows], column) for column in table.columns]
+    frame = spark.createDataFrame(pa.Table.from_arrays(arrays, schema=table.schema))
+    _write(spark, out, table, frame, result)
+    written.append(table)
+
+
+def _write_rejects(out: Path, rejects: list[dict[str, Any]]) -> None:
+    """The bad rows, one file: ``member``, ``file``, ``line``, ``column``, ``value``, ``reason``."""
+    folder = out / REJECTS
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    schema = pa.schema(
+        [
+            ("member", pa.string()),
+            ("file", pa.string()),
+            ("line", pa.int64()),
+            ("column", pa.string()),
+            ("value", pa.string()),
+            ("reason", pa.string()),
+        ]
+    )
+    table = pa.Table.from_pylist(rejects, schema=schema)
+    pq.write_table(table, folder / "part-00000.parquet", compression="zstd")
+
+
+def _write_manifest(out: Path, tables: list[LakeTable], result: JobResult) -> None:
+    """export_lake's manifest, less its marks: a lake the job wrote is not brought up to date by
+    an incremental export (``export_lake --full`` replaces it)."""
+    files = {}
+    for path in sorted(out.glob("*/**/*.parquet")):
+        relative = path.relative_to(out).as_posix()
+        if relative.startswith(REJECTS):
+            continue
+        files[relative] = {"rows": pq.read_metadata(path).num_rows, "sha256": file_sha256(path)}
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "made_by": "spark",
+        "tables": {
+            table.name: describe_table(table, rows=result.tables[table.name])
+            for table in sorted(tables, key=lambda table: table.name)
+        },
+        "files": files,
+        "rejects": len(result.rejects),
+        "not_converted": result.skipped,
+    }
+    temporary = out / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, out / MANIFEST)

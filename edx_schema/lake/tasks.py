@@ -1,0 +1,61 @@
+"""What a Spark task of the job is given, and the function it runs: importable before Django is.
+
+A Python worker unpickles the task's function and its arguments before anything has set Django
+up, so this module imports neither Django nor the models; :func:`run_tasks` sets Django up
+(the job's settings: models, no database) and only then imports the converters.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+SETTINGS = "edx_schema.lake.job_settings"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One member to convert: where it is, what it is, and its place in the load order."""
+
+    package: str  # the package's path
+    member: str  # the member's path in the package
+    number: int  # its place in the job's load order (from 1)
+    kind: str  # "table", "events" or "forum"
+    table: str  # the lake table it fills
+    token: str = ""  # a table member's table token
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The importer's rules for bad rows (``import_package --skip-bad-rows/--max-errors``)."""
+
+    skip_bad_rows: bool = False
+    max_errors: int = 100
+    gnupghome: str | None = None
+    passphrase: str | None = None
+
+
+def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules) -> Iterator[pa.RecordBatch]:
+    """A Spark task: the members named by ``batches`` (one, as the job partitions them), converted."""
+    setup_django()
+    from .convert import convert_member
+
+    for batch in batches:
+        for task in batch.to_pylist():
+            yield from convert_member(Task(**task), rules)
+
+
+def setup_django() -> None:
+    """Django in an executor's Python worker: the job's settings, unless it is set up already
+    (the driver's own process, in local mode)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+        django.setup()

@@ -1,0 +1,203 @@
+"""The Spark job: a package straight into the lake, without a database, equal table for table to
+what ``export_lake`` writes after ``import_package`` of the same package; bad rows in the
+rejects dataset with their file, line, column and value."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from django.core.management import call_command
+
+from edx_schema.importing.results import ImportOptions
+from edx_schema.lake.export import MANIFEST, export_lake
+from edx_schema.lake.job import REJECTS, plan_tasks, run_job
+from edx_schema.lake.schema import lake_tables
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Columns that are not the package's data, and differ by nature between the two ways: ids the
+#: database draws (the job numbers rows by their place), and when a log file was loaded.
+SURROGATE = {
+    "grades_persistentcoursegrade": {"id"},
+    "grades_persistentsubsectiongrade": {"id"},
+    "grades_visibleblocks": {"id"},
+    "student_courseaccessrole": {"id"},
+    "edx_schema_forumpost": {"id"},
+    "edx_schema_trackingevent": {"id", "file_id"},
+    "edx_schema_trackinglogfile": {"id", "loaded_at"},
+}
+#: The tables that members the job does not convert yet fill (import_package loads them): the
+#: course documents, the files joined by natural keys and the e-mail opt-in list.
+NOT_CONVERTED = {
+    "course_groups_cohortmembership",
+    "course_groups_courseusergroup",
+    "course_groups_courseusergroup_users",
+    "credit_creditcourse",
+    "credit_crediteligibility",
+    "django_comment_client_role",
+    "django_comment_client_role_users",
+    "edx_schema_courseblock",
+    "edx_schema_coursecontentblock",
+    "edx_schema_emailoptin",
+    "edx_schema_gradingpolicy",
+    "verify_student_verificationcheckpoint",
+    "verify_student_verificationstatus",
+}
+
+
+def lake_rows(out: Path, table) -> list[tuple]:
+    """The table's rows in a lake (whoever wrote it), sorted, without the surrogate columns; a
+    tracking event names its file by the file's SHA-256, not its id."""
+    files = _files(out, table.name)
+    if not files:
+        return []
+    data = ds.dataset(files, format="parquet", schema=table.schema).to_table().to_pylist()
+    skip = SURROGATE.get(table.name, set())
+    if table.name == "edx_schema_trackingevent":
+        logs = {row["id"]: row["sha256"] for row in lake_rows_raw(out, "edx_schema_trackinglogfile")}
+        for row in data:
+            row["file"] = logs[row["file_id"]]
+    names = [name for name in table.schema.names if name not in skip] + (
+        ["file"] if table.name == "edx_schema_trackingevent" else []
+    )
+    return sorted((tuple(row[name] for name in names) for row in data), key=repr)
+
+
+def lake_rows_raw(out: Path, name: str) -> list[dict]:
+    return ds.dataset(_files(out, name), format="parquet").to_table().to_pylist()
+
+
+def _files(out: Path, name: str) -> list[str]:
+    return sorted(str(path) for path in (out / name).glob("**/*.parquet"))
+
+
+@pytest.fixture
+def both_lakes(package, transactional_db, spark, tmp_path):
+    """The package imported and exported, and the same package through the job."""
+    call_command("import_package", str(package), verbosity=0)
+    exported = tmp_path / "exported"
+    export_lake(out=exported)
+    converted = tmp_path / "converted"
+    result = run_job(spark=spark, paths=[package], out=converted)
+    return exported, converted, result
+
+
+def test_the_job_writes_what_export_lake_writes_table_for_table(both_lakes):
+    exported, converted, result = both_lakes
+    tables = {table.name: table for table in lake_tables()}
+    assert result.failed == []
+    assert result.tables["courseware_studentmodule"] > 100
+    assert result.tables["edx_schema_trackingevent"] > 300
+    for name in result.tables:
+        assert lake_rows(converted, tables[name]) == lake_rows(exported, tables[name]), name
+    # Every table with rows in the database is in the job's lake, but those of the members it
+    # leaves to import_package, which it names.
+    manifest = json.loads((exported / MANIFEST).read_text())
+    with_rows = {name for name, entry in manifest["tables"].items() if entry["rows"]}
+    assert with_rows - set(result.tables) == NOT_CONVERTED & with_rows
+    assert any("course_structure" in skipped and "import_package" in skipped for skipped in result.skipped)
+    # The same manifest, read the same way, but for the marks an incremental export starts from.
+    written = json.loads((converted / MANIFEST).read_text())
+    assert written["made_by"] == "spark"
+    assert "marks" not in written
+    for name, entry in written["tables"].items():
+        assert entry["columns"] == manifest["tables"][name]["columns"], name
+        assert entry["rows"] == result.tables[name] == len(lake_rows(converted, tables[name])), name
+    for path, entry in written["files"].items():
+        assert pq.read_metadata(converted / path).num_rows == entry["rows"]
+    assert pq.read_table(converted / REJECTS).num_rows == written["rejects"] == len(result.rejects)
+
+
+def test_the_course_partitions_are_export_lakes(both_lakes):
+    exported, converted, _result = both_lakes
+
+    def folders(out: Path) -> set[str]:
+        return {path.parent.relative_to(out).as_posix() for path in out.glob("*/*=*/**/*.parquet")}
+
+    job_folders = {folder for folder in folders(converted)}
+    assert job_folders
+    assert job_folders <= folders(exported)
+
+
+def _broken_copy(package: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The package with one bad value in a studentmodule file: its line and the file's name."""
+    copy = tmp_path / package.name
+    shutil.copytree(package, copy)
+    member = next(copy.glob("*CS-101x*courseware_studentmodule*.sql"))
+    lines = member.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    fields = lines[3].rstrip("\n").split("\t")
+    fields[header.index("grade")] = "lots"
+    lines[3] = "\t".join(fields) + "\n"
+    member.write_text("".join(lines))
+    return copy, member.name
+
+
+def test_a_bad_row_fails_its_member_and_is_in_the_rejects(package, spark, tmp_path):
+    copy, name = _broken_copy(package, tmp_path)
+    result = run_job(spark=spark, paths=[copy], out=tmp_path / "lake", options=ImportOptions())
+    assert [failure for failure in result.failed if name in failure]
+    (reject,) = [entry for entry in result.rejects if name in entry["member"]]
+    assert (reject["line"], reject["column"], reject["value"]) == (4, "grade", "lots")
+    assert reject["file"].endswith(name)
+    rejects = pq.read_table(tmp_path / "lake" / REJECTS).to_pylist()
+    assert {"member", "file", "line", "column", "value", "reason"} <= set(rejects[0])
+    assert any(row["line"] == 4 and row["value"] == "lots" for row in rejects)
+    # As in an import, none of the member's rows are written; the other course's are.
+    modules = lake_rows_raw(tmp_path / "lake", "courseware_studentmodule")
+    assert modules
+    assert not [row for row in modules if "CS-101x" in row["course_id"]]
+
+
+def test_skip_bad_rows_leaves_out_the_row_alone(package, spark, tmp_path):
+    copy, name = _broken_copy(package, tmp_path)
+    options = ImportOptions(skip_bad_rows=True)
+    result = run_job(spark=spark, paths=[copy], out=tmp_path / "lake", options=options)
+    assert result.failed == []
+    assert [(entry["line"], entry["value"]) for entry in result.rejects if name in entry["member"]] == [
+        (4, "lots")
+    ]
+    modules = lake_rows_raw(tmp_path / "lake", "courseware_studentmodule")
+    source = (copy / name).read_text().splitlines()
+    assert len([row for row in modules if "CS-101x" in row["course_id"]]) == len(source) - 2
+
+
+def test_members_are_planned_in_an_imports_order(package):
+    tasks, skipped = plan_tasks(paths=[package], options=ImportOptions())
+    tables = [task.table for task in tasks if task.kind == "table"]
+    assert (
+        tables.index("auth_user")
+        < tables.index("auth_userprofile")
+        < tables.index("courseware_studentmodule")
+    )
+    events = [task.member for task in tasks if task.kind == "events"]
+    assert events == sorted(events)
+    assert events
+    assert [task.number for task in tasks] == list(range(1, len(tasks) + 1))
+    assert any("email_opt_in" in line and "not converted" in line for line in skipped)
+
+
+def test_the_command_line_names_a_missing_package_without_a_traceback(tmp_path):
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edx_schema.lake",
+            str(tmp_path / "nowhere.zip"),
+            "--out",
+            str(tmp_path / "lake"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.returncode == 2
+    assert "nowhere.zip" in run.stderr
+    assert "Traceback" not in run.stderr
