@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run_job(spark=spark, paths=args.paths, out=Path(args.out), options=options)
     except EdxSchemaError as error:
         return _fail(str(error))
+    except Exception as error:  # Spark's own failures (no Java, an executor lost): one line, no trace
+        return _fail(_spark_failure(error))
     out = sys.stdout
     if args.verbosity:
         for name, rows in sorted(result.tables.items()):
@@ -68,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     rejects = f"; {len(result.rejects):,} bad rows in {Path(args.out) / '_rejects'}" if result.rejects else ""
     out.write(f"Wrote {result.rows:,} rows of {len(result.tables)} tables to {args.out}{rejects}.\n")
     return INCOMPLETE if result.failed else 0
+
+
+def _spark_failure(error: Exception) -> str:
+    """One line for a failure of Spark itself (the JVM did not start, an executor died)."""
+    text = " ".join(str(error).split())[:300]
+    if "JAVA_GATEWAY_EXITED" in text or "JAVA_HOME" in text:
+        return f"Spark could not start Java ({text}); install Java 17 (Debian: openjdk-17-jre-headless)"
+    return f"Spark failed: {type(error).__name__}: {text}"
 
 
 def _fail(message: str) -> int:

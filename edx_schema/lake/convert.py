@@ -4,16 +4,16 @@ The importer's own decoders and converters (the TSV reader and a table's :class:
 tracking-log and forum decoders), writing Arrow record batches of the member's lake table
 instead of database rows, so that a value means the same whichever way it reached the lake.
 
-Each batch has the table's columns and these of the job's (see :data:`META`):
+A task writes its member's rows to one staging file, ``{staging}/{table}/member-{number}.parquet``:
+the table's columns, then ``_member`` (the member's place in the job's load order) and
+``_order`` (the row's place, ``_member * 2**32 + line``, so that "the last row of a key wins",
+the importer's upsert, and "the first copy of an event wins", its ``INSERT IGNORE``, are a
+comparison of one number). It hands Spark only what is not a row (:data:`META`): each bad row
+(``reject``: ``_file``, ``_line``, ``_column``, ``_value`` and ``_reason`` say where and why),
+a member that loads nothing (``failed``: its staging file is removed, as a failed file loads
+nothing in an import), and the member's counts (``done``, JSON in ``_value``).
 
-- ``_member``: the member's place in the job's load order; ``_order``: the row's place,
-  ``_member * 2**32 + line``, so that "the last row of a key wins" (the importer's upsert) and
-  "the first event of a line wins" (its ``INSERT IGNORE``) are a comparison of one number;
-- ``_kind``: ``row``, ``reject`` (a bad row: ``_file``, ``_line``, ``_column``, ``_value`` and
-  ``_reason`` say where and why), ``failed`` (the member loads nothing, as a failed file loads
-  nothing in an import) or ``done`` (the member's counts, as JSON in ``_value``).
-
-Bounded memory: a member is read as a stream and leaves in batches of :data:`BATCH_ROWS` rows.
+Bounded memory: a member is read as a stream and written in batches of :data:`BATCH_ROWS` rows.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ..errors import EdxSchemaError, FormatError
+from ..errors import EdxSchemaError, FormatError, PackageError, unexpected
 from ..importing.rows import FileFailed, RowPlan
 from ..importing.tables import table_spec
 from ..package.events.reader import LogTally, TooManyBadLines, read_events
@@ -37,7 +39,7 @@ from ..package.tsv import TsvReader
 from .schema import LakeTable, column_array, lake_table
 from .tasks import Rules, Task
 
-#: Rows per record batch a task hands to Spark.
+#: Rows per record batch a task writes.
 BATCH_ROWS = 20_000
 #: Bits of ``_order`` below the member's number: a member's lines.
 LINE_BITS = 32
@@ -54,22 +56,30 @@ META = pa.schema(
         ("_reason", pa.string()),
     ]
 )
-ROW, REJECT, FAILED, DONE = "row", "reject", "failed", "done"
+REJECT, FAILED, DONE = "reject", "failed", "done"
 
 
-def output_schema(table: LakeTable) -> pa.Schema:
-    """The schema of a task's batches for ``table``: its columns, then :data:`META`'s."""
-    return pa.schema([*table.schema, *META])
+def staged_schema(table: LakeTable) -> pa.Schema:
+    """The schema of a staging file of ``table``: its columns, then ``_member`` and ``_order``."""
+    return pa.schema([*table.schema, META.field("_member"), META.field("_order")])
 
 
-def convert_member(task: Task, rules: Rules) -> Iterator[pa.RecordBatch]:
-    """The batches of one member (see the module's docstring); never raises for the member's
-    content: a member that cannot be loaded ends with a ``failed`` row saying why."""
+def staging_file(staging: Path, task: Task) -> Path:
+    return staging / task.table / f"member-{task.number:07d}.parquet"
+
+
+def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.RecordBatch]:
+    """Stage the rows of one member and yield what is not a row (see the module's docstring).
+    Never raises for the member's content: a member that cannot be loaded ends with a
+    ``failed`` row saying why, and its staging file is gone."""
     table = lake_table(_model(task.table))
-    out = _Batches(table, task)
+    path = staging_file(staging, task)
+    out = _Batches(table, task, path)
     try:
         package = _package(task.package)
-        member = next(m for m in package.members if m.path == task.member)
+        member = next((m for m in package.members if m.path == task.member), None)
+        if member is None:  # gone since the driver listed it
+            raise PackageError(f"{package.name}/{task.member}: no longer in the package")
         label = member_label(package, member)
         decryption = Decryption(gnupghome=rules.gnupghome, passphrase=rules.passphrase)
         with open_member(package, member, decryption=decryption) as raw:
@@ -81,6 +91,8 @@ def convert_member(task: Task, rules: Rules) -> Iterator[pa.RecordBatch]:
                 pass
             done["sha256"] = hashing.hexdigest()
             done["last_line"] = out.last_line
+        yield from out.flush()
+        out.close()
     except FormatError as error:
         yield from out.failed(error.file, error.line, error.column, error.value, error.message)
         return
@@ -90,7 +102,10 @@ def convert_member(task: Task, rules: Rules) -> Iterator[pa.RecordBatch]:
         )
         yield from out.failed(task.member, None, None, None, text)
         return
-    yield from out.flush()
+    except Exception as error:  # a bug fails this member, as in an import, not the whole job
+        yield from out.failed(task.member, None, None, None, f"not loaded: {unexpected(error)}")
+        return
+    done["courses"] = sorted(out.courses)
     yield out.meta(DONE, value=json.dumps(done, sort_keys=True))
 
 
@@ -111,16 +126,20 @@ def _model(table: str) -> type:
 
 
 class _Batches:
-    """The rows of one member being gathered into record batches of the task's schema."""
+    """The rows of one member, written to its staging file a batch at a time."""
 
-    def __init__(self, table: LakeTable, task: Task) -> None:
-        self.table, self.task = table, task
-        self.schema = output_schema(table)
+    def __init__(self, table: LakeTable, task: Task, path: Path) -> None:
+        self.table, self.task, self.path = table, task, path
+        self.schema = staged_schema(table)
+        self.writer: pq.ParquetWriter | None = None
         self.base = task.number << LINE_BITS
         self.rows: list[list[Any]] = []  # values in the table's column order
         self.lines: list[int] = []
         self.rejects: list[tuple] = []
         self.last_line = 0  # the last line a row came from: the job numbers rows by it
+        course = table.course_column
+        self.course_index = [c.name for c in table.columns].index(course) if course else None
+        self.courses: set[str] = set()  # the courses of the member's rows (a file has one or two)
 
     def add(self, line: int, values: list[Any]) -> Iterator[pa.RecordBatch]:
         self.rows.append(values)
@@ -133,38 +152,52 @@ class _Batches:
         self.rejects.append((file, line, column, None if value is None else str(value), reason))
 
     def flush(self) -> Iterator[pa.RecordBatch]:
+        """Write the rows gathered so far; yield the rejects gathered so far."""
         if self.rows:
             columns = list(zip(*self.rows, strict=True))
             arrays = [
                 column_array(values, column)
                 for values, column in zip(columns, self.table.columns, strict=True)
             ]
+            if self.course_index is not None:
+                self.courses.update(value for value in columns[self.course_index] if value is not None)
             count = len(self.rows)
-            meta = [
+            arrays += [
                 pa.array([self.task.number] * count, pa.int32()),
                 pa.array([self.base + line for line in self.lines], pa.int64()),
-                pa.array([ROW] * count, pa.string()),
-                *(pa.nulls(count, field.type) for field in list(META)[3:]),
             ]
-            yield pa.RecordBatch.from_arrays([*arrays, *meta], schema=self.schema)
+            if self.writer is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
             self.rows, self.lines = [], []
         for file, line, column, value, reason in self.rejects:
             yield self.meta(REJECT, file=file, line=line, column=column, value=value, reason=reason)
         self.rejects = []
 
-    def failed(self, file: str, line: int | None, column: str | None, value: Any, reason: str):
-        """The member loads nothing: its rows so far are dropped by the job, its rejects kept."""
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def discard(self) -> None:
+        """The member loads nothing: its staging file goes."""
         self.rows, self.lines = [], []
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def failed(self, file: str, line: int | None, column: str | None, value: Any, reason: str):
+        """The member loads nothing: its rows are dropped, its rejects kept."""
+        self.discard()
+        self.rows = []
         yield from self.flush()
         value = None if value is None else str(value)
         yield self.meta(FAILED, file=file, line=line, column=column, value=value, reason=reason)
 
     def meta(self, kind: str, **values: Any) -> pa.RecordBatch:
-        """A batch of one row with no table values: a reject, a failure or the member's counts."""
+        """A batch of one row that is not a row of the table: a reject, a failure or the counts."""
         row = {"_member": self.task.number, "_order": self.base + (values.get("line") or 0), "_kind": kind}
         row.update({f"_{name}": value for name, value in values.items()})
-        arrays = [pa.array([row.get(field.name)], field.type) for field in self.schema]
-        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        return pa.RecordBatch.from_pylist([row], schema=META)
 
 
 # -- the three kinds of member ----------------------------------------------------------------------

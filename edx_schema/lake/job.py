@@ -24,6 +24,7 @@ them, and ``import_package`` loads them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import json
@@ -49,7 +50,7 @@ from ..importing.tables import not_exported_blocks, table_spec
 from ..models import ForumPost, TrackingEvent, TrackingLogFile, VisibleBlocks
 from ..package.names import LOADED_TABLES, member_table
 from ..package.source import open_package
-from .convert import DONE, FAILED, LINE_BITS, REJECT, ROW, output_schema
+from .convert import DONE, FAILED, LINE_BITS, META, REJECT, staged_schema, staging_file
 from .export import FORMAT_VERSION, MANIFEST, LakeError, describe_table, file_sha256
 from .schema import COURSE, DATE, ORG, LakeTable, column_array, lake_table
 from .tasks import Rules, Task, run_tasks
@@ -61,6 +62,12 @@ EVENTS_TABLE = TrackingEvent._meta.db_table
 FORUM_TABLE = ForumPost._meta.db_table
 SUBSECTION_GRADES = "grades_persistentsubsectiongrade"
 REJECTS = "_rejects"
+#: Where tasks write their members' rows before they are de-duplicated (removed at the end).
+STAGING = "_staging"
+#: The Spark schema of the tasks' DataFrame: :class:`Task`'s fields.
+TASK_SCHEMA = (
+    "package string, member string, number int, kind string, table string, token string, size bigint"
+)
 #: Tables converted at the same time.
 TABLES_AT_ONCE = 4
 #: The member kinds the job converts, and how.
@@ -97,6 +104,7 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
     skipped: list[str] = []
     for package in packages:
         chosen = []
+        sizes: dict[str, int] = {}
         for member in package.members:
             label = f"{package.name}/{member.path}"
             result = classify_member(package, member, options)
@@ -121,9 +129,12 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
                 table, token = EVENTS_TABLE, ""
                 place = (2, 0, str(name.date or datetime.date.min), member.path)
             chosen.append((place, str(package.path), member.path, name.kind, table, token))
+            sizes[member.path] = member.size
         for _place, package_path, member_path, kind, table, token in sorted(chosen):
             kind = "events" if kind in EVENT_MEMBERS else kind
-            tasks.append(Task(package_path, member_path, len(tasks) + 1, kind, table, token))
+            tasks.append(
+                Task(package_path, member_path, len(tasks) + 1, kind, table, token, sizes[member_path])
+            )
         package.close()
     return tasks, skipped
 
@@ -173,28 +184,36 @@ def run_job(
         passphrase=options.decryption.passphrase,
     )
     result = JobResult(out=out, skipped=skipped)
-    by_table: dict[str, list[Task]] = {}
-    for task in tasks:
-        by_table.setdefault(task.table, []).append(task)
-    written: list[LakeTable] = []
-
-    def convert(name: str) -> None:
-        table = lake_table(_model(name))
-        kept, done = _convert_table(spark, table, by_table[name], rules, result)
-        if name == EVENTS_TABLE:
-            _write_log_files(spark, out, kept, by_table[name], done, result, written)
-        if name == SUBSECTION_GRADES:
-            _write_visible_blocks(spark, out, kept, result, written)
-        _write(spark, out, table, kept, result)
-        written.append(table)
-        kept.unpersist()
-
+    staging = out / STAGING
     try:
-        # Tables are converted side by side: each is a few Spark jobs, mostly waiting on each
-        # other's stages, and a package has forty tables. Spark schedules their tasks together.
+        if staging.exists():
+            shutil.rmtree(staging)  # left by an interrupted run
+        staging.mkdir(parents=True)
+        done, failed = _stage(spark, tasks, rules, staging, result)
+        loaded = {number: counts for number, counts in done.items() if number not in failed}
+        by_table: dict[str, list[Task]] = {}
+        for task in tasks:
+            by_table.setdefault(task.table, []).append(task)
+        written: list[LakeTable] = []
+
+        def convert(name: str) -> None:
+            table = lake_table(_model(name))
+            kept = _kept_rows(spark, table, by_table[name], loaded, staging)
+            if name == EVENTS_TABLE:
+                _write_log_files(spark, out, kept, by_table[name], loaded, result, written)
+            if name == SUBSECTION_GRADES:
+                numbers = [task.number for task in by_table[name] if task.number in loaded]
+                courses = sorted({course for number in numbers for course in loaded[number]["courses"]})
+                _write_visible_blocks(spark, out, courses, result, written)
+            _write(spark, out, table, kept, result)
+            written.append(table)
+
+        # Tables are written side by side: for most tables of a package a Spark job of little
+        # work, and Spark schedules the tasks of several together.
         with ThreadPoolExecutor(max_workers=TABLES_AT_ONCE) as pool:
             for future in [pool.submit(convert, name) for name in by_table]:
                 future.result()
+        shutil.rmtree(staging)
         result.rejects.sort(key=lambda entry: (entry["member"], entry["line"] or 0))
         result.failed.sort()
         _write_rejects(out, result.rejects)
@@ -211,32 +230,28 @@ def _model(table: str) -> type:
     return next(model for model in models if model._meta.db_table == table)
 
 
-def _convert_table(
-    spark: SparkSession, table: LakeTable, tasks: list[Task], rules: Rules, result: JobResult
-) -> tuple[DataFrame, dict[int, dict]]:
-    """The table's rows as the database would hold them after the members' loads (cached), and
-    each member's counts by its number."""
-    from pyspark import StorageLevel
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
+def _stage(
+    spark: SparkSession, tasks: list[Task], rules: Rules, staging: Path, result: JobResult
+) -> tuple[dict[int, dict], set[int]]:
+    """Convert every member, a Spark task each, into its staging file: the members' counts by
+    number, and the numbers of those that load nothing. Rejects and failures go to ``result``."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    schema = output_schema(table)
-    task_schema = "package string, member string, number int, kind string, table string, token string"
-    rows = [(t.package, t.member, t.number, t.kind, t.table, t.token) for t in tasks]
-    # One partition per member: a task each, the biggest first is Spark's business.
-    frame = spark.createDataFrame(spark.sparkContext.parallelize(rows, len(rows)), task_schema)
-    converted = frame.mapInArrow(
-        functools.partial(run_tasks, rules=rules), from_arrow_schema(schema)
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    # What is not a row is small (at most --max-errors + 2 a member): it comes to the driver.
-    notes = converted.filter(F.col("_kind") != ROW).select(
-        [name for name in schema.names if name.startswith("_")]
+    if not tasks:
+        return {}, set()
+    # One partition per member, the biggest first: the cores never wait on one big member last.
+    ordered = sorted(tasks, key=lambda task: -task.size)
+    frame = spark.createDataFrame(
+        spark.sparkContext.parallelize([dataclasses.astuple(task) for task in ordered], len(ordered)),
+        TASK_SCHEMA,
     )
-    failed: set[int] = set()
+    run = functools.partial(run_tasks, rules=rules, staging=str(staging))
+    # What is not a row is small (at most --max-errors + 2 a member): it comes to the driver.
+    notes = frame.mapInArrow(run, from_arrow_schema(META)).collect()
     done: dict[int, dict] = {}
+    failed: set[int] = set()
     by_number = {task.number: task for task in tasks}
-    for note in notes.collect():
+    for note in notes:
         task = by_number[note["_member"]]
         if note["_kind"] == DONE:
             done[task.number] = json.loads(note["_value"])
@@ -249,10 +264,23 @@ def _convert_table(
             failed.add(task.number)
             where = f"line {entry['line']}: " if entry["line"] else ""
             result.failed.append(f"{entry['member']}: {where}{entry['reason']}")
-    converted_rows = converted.filter(F.col("_kind") == ROW)
-    if failed:
-        converted_rows = converted_rows.filter(~F.col("_member").isin(sorted(failed)))
-    pk = table.model._meta.pk.column
+    return done, failed
+
+
+def _kept_rows(
+    spark: SparkSession, table: LakeTable, tasks: list[Task], loaded: dict[int, dict], staging: Path
+) -> DataFrame:
+    """The table's rows as the database would hold them after the members' loads: the staged
+    rows of the members that loaded, one per key, with the ids their files do not carry."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    files = [staging_file(staging, task) for task in tasks if task.number in loaded]
+    files = [str(path) for path in files if path.exists()]  # a member of no rows has none
+    if not files:
+        return spark.createDataFrame([], from_arrow_schema(table.schema))
+    staged = spark.read.schema(from_arrow_schema(staged_schema(table))).parquet(*files)
     if table.name == EVENTS_TABLE:
         key, newest_first = ["line_hash"], False  # the first copy of an event is kept
     elif table.name == FORUM_TABLE:
@@ -261,14 +289,13 @@ def _convert_table(
         key, newest_first = list(table_spec(table.name).key), True
     order = F.col("_order").desc() if newest_first else F.col("_order").asc()
     window = Window.partitionBy(*key).orderBy(order)
-    kept = converted_rows.withColumn("_rank", F.row_number().over(window)).filter(F.col("_rank") == 1)
+    kept = staged.withColumn("_rank", F.row_number().over(window)).filter(F.col("_rank") == 1)
+    pk = table.model._meta.pk.column
     id_type = table.schema.field(pk).type
     if pa.types.is_integer(id_type):
-        number = _numbered(tasks, done).cast("int" if pa.types.is_int32(id_type) else "bigint")
+        number = _numbered(tasks, loaded).cast("int" if pa.types.is_int32(id_type) else "bigint")
         kept = kept.withColumn(pk, F.coalesce(F.col(pk), number))
-    kept = kept.select(*table.schema.names, "_member").persist(StorageLevel.MEMORY_AND_DISK)
-    converted.unpersist()
-    return kept, done
+    return kept.select(*table.schema.names)
 
 
 def _numbered(tasks: list[Task], done: dict[int, dict]) -> Any:
@@ -355,10 +382,9 @@ def _write_log_files(
 
 
 def _write_visible_blocks(
-    spark: SparkSession, out: Path, grades: DataFrame, result: JobResult, written: list
+    spark: SparkSession, out: Path, courses: list[str], result: JobResult, written: list
 ) -> None:
     """Each graded course's empty block list, which its subsection grades refer to."""
-    courses = sorted(row[0] for row in grades.select("course_id").distinct().collect())
     rows = []
     for number, course in enumerate(courses, start=1):
         hashed, blocks = not_exported_blocks(course)

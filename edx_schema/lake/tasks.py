@@ -28,6 +28,7 @@ class Task:
     kind: str  # "table", "events" or "forum"
     table: str  # the lake table it fills
     token: str = ""  # a table member's table token
+    size: int = 0  # its size in bytes (the biggest members start first)
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,16 @@ class Rules:
     passphrase: str | None = None
 
 
-def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules) -> Iterator[pa.RecordBatch]:
-    """A Spark task: the members named by ``batches`` (one, as the job partitions them), converted."""
+def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules, staging: str) -> Iterator[pa.RecordBatch]:
+    """A Spark task: the members named by ``batches`` (one, as the job partitions them), staged."""
     setup_django()
+    from pathlib import Path
+
     from .convert import convert_member
 
     for batch in batches:
         for task in batch.to_pylist():
-            yield from convert_member(Task(**task), rules)
+            yield from convert_member(Task(**task), rules, staging=Path(staging))
 
 
 def setup_django() -> None:

@@ -5,6 +5,7 @@ rejects dataset with their file, line, column and value."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -201,3 +202,17 @@ def test_the_command_line_names_a_missing_package_without_a_traceback(tmp_path):
     assert run.returncode == 2
     assert "nowhere.zip" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_without_java_the_command_says_so_without_a_traceback(package, tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "edx_schema.lake", str(package), "--out", str(tmp_path / "lake")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "JAVA_HOME": str(tmp_path / "no-java")},
+    )
+    assert run.returncode == 2
+    assert "install Java 17" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "lake").exists()

@@ -1,0 +1,168 @@
+"""What a Spark task of the job runs, without Spark: one member into its staging file, and what
+is not a row (rejects, a failure, the member's counts) handed back."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from edx_schema.lake.convert import DONE, FAILED, REJECT, convert_member, staging_file
+from edx_schema.lake.tasks import Rules, Task
+
+HEADER = "\t".join(
+    [
+        "id",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "password",
+        "is_staff",
+        "is_active",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+    ]
+)
+USER = "{id}\tlearner{id}\t\t\tl{id}@example.org\t\t0\t1\t0\tNULL\t2024-01-02 03:04:05"
+MEMBER = "UniversityX-CS-101x-3T2024-auth_user-prod-analytics.sql"
+
+
+def run(
+    folder: Path, member: str, staging: Path, *, kind="table", table="auth_user", token="auth_user", **rules
+):
+    task = Task(str(folder), member, 3, kind, table, token)
+    notes = [
+        row for batch in convert_member(task, Rules(**rules), staging=staging) for row in batch.to_pylist()
+    ]
+    return task, notes
+
+
+def package(tmp_path: Path, text: str | bytes, name: str = MEMBER) -> Path:
+    folder = tmp_path / "universityx-2024-11-17"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return folder
+
+
+def test_a_members_rows_are_staged_with_their_place_and_its_counts_handed_back(tmp_path):
+    folder = package(tmp_path, "\n".join([HEADER, USER.format(id=7), USER.format(id=9)]) + "\n")
+    task, notes = run(folder, MEMBER, tmp_path / "staging")
+    (done,) = notes
+    assert done["_kind"] == DONE
+    counts = json.loads(done["_value"])
+    assert (counts["read"], counts["rejected"], counts["last_line"]) == (2, 0, 3)
+    assert len(counts["sha256"]) == 64
+    rows = pq.read_table(staging_file(tmp_path / "staging", task)).to_pylist()
+    assert [(row["id"], row["username"], row["_member"], row["_order"]) for row in rows] == [
+        (7, "learner7", 3, (3 << 32) + 2),
+        (9, "learner9", 3, (3 << 32) + 3),
+    ]
+    assert str(rows[0]["date_joined"]) == "2024-01-02 03:04:05+00:00"
+    assert rows[0]["last_login"] is None
+    assert rows[0]["first_name"] == ""  # '' stays '' beside NULL
+
+
+def test_a_bad_row_fails_the_member_its_staging_file_goes_and_the_reject_says_where(tmp_path):
+    bad = USER.format(id=9).replace("\t1\t0\tNULL", "\tyes\t0\tNULL")
+    folder = package(tmp_path, "\n".join([HEADER, USER.format(id=7), bad]) + "\n")
+    task, notes = run(folder, MEMBER, tmp_path / "staging")
+    kinds = [note["_kind"] for note in notes]
+    assert kinds == [REJECT, FAILED]
+    reject = notes[0]
+    assert (reject["_line"], reject["_column"], reject["_value"]) == (3, "is_active", "yes")
+    assert reject["_file"].endswith(MEMBER)
+    assert not staging_file(tmp_path / "staging", task).exists()
+
+
+def test_skip_bad_rows_keeps_the_good_rows_up_to_max_errors(tmp_path):
+    bad = USER.format(id=9).replace("\t1\t0\tNULL", "\tyes\t0\tNULL")
+    folder = package(tmp_path, "\n".join([HEADER, USER.format(id=7), bad, bad.replace("9", "8")]) + "\n")
+    task, notes = run(folder, MEMBER, tmp_path / "staging", skip_bad_rows=True)
+    assert [note["_kind"] for note in notes] == [REJECT, REJECT, DONE]
+    assert [row["id"] for row in pq.read_table(staging_file(tmp_path / "staging", task)).to_pylist()] == [7]
+    _task, notes = run(folder, MEMBER, tmp_path / "again", skip_bad_rows=True, max_errors=1)
+    assert notes[-1]["_kind"] == FAILED
+    assert "more than 1 bad rows" in notes[-1]["_reason"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("id\tid\n1\t2\n", "names this column twice"),
+        ("username\n", "lacks column id"),
+        (HEADER.encode() + b"\n7\tl\xff\n", "UTF-8"),
+        (b"\xff\xfei\x00d\x00\n\x00", "UTF-16"),
+        ("-- MySQL dump\nCREATE TABLE x;\n", "mysqldump"),
+    ],
+)
+def test_a_file_that_is_no_table_fails_with_its_reason_and_no_traceback(tmp_path, text, reason):
+    folder = package(tmp_path, text)
+    _task, notes = run(folder, MEMBER, tmp_path / "staging")
+    assert notes[-1]["_kind"] == FAILED
+    assert reason in notes[-1]["_reason"]
+
+
+def test_a_tracking_log_hands_back_its_bad_lines_and_counts(tmp_path):
+    folder = tmp_path / "universityx-2024-11-17"
+    (folder / "events").mkdir(parents=True)
+    context = {"course_id": "course-v1:UniversityX+CS-101x+3T2024", "org_id": "UniversityX"}
+    event = json.dumps(
+        {
+            "username": "a",
+            "event_type": "play_video",
+            "time": "2024-11-10T01:02:03.123456+00:00",
+            "context": context,
+            "event": "{}",
+            "event_source": "browser",
+        }
+    )
+    lines = [event, "not an event", event, '{"deep": ' + "[" * 10_000 + "]" * 10_000 + "}"]
+    with gzip.open(folder / "events" / "universityx-edx-events-2024-11-10.log.gz", "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    member = "events/universityx-edx-events-2024-11-10.log.gz"
+    task, notes = run(
+        folder, member, tmp_path / "staging", kind="events", table="edx_schema_trackingevent", token=""
+    )
+    rejects = [note for note in notes if note["_kind"] == REJECT]
+    assert [note["_line"] for note in rejects] == [2, 4]
+    counts = json.loads(notes[-1]["_value"])
+    assert (counts["lines"], counts["events"], counts["bad_lines"]) == (4, 2, 2)
+    rows = pq.read_table(staging_file(tmp_path / "staging", task)).to_pylist()
+    assert [(row["line"], row["file_id"], row["course_id"]) for row in rows] == [
+        (1, 3, "course-v1:UniversityX+CS-101x+3T2024"),
+        (3, 3, "course-v1:UniversityX+CS-101x+3T2024"),
+    ]
+    assert rows[0]["line_hash"] == rows[1]["line_hash"]  # the job keeps the first copy
+
+
+def test_a_member_that_is_gone_fails_naming_it(tmp_path):
+    folder = package(tmp_path, HEADER + "\n", name="UniversityX-CS-101x-3T2024-auth_user-prod-analytics.sql")
+    gone = "UniversityX-HIST.2x-2013_Spring-auth_user-prod-analytics.sql"
+    _task, notes = run(folder, gone, tmp_path / "staging")
+    assert [note["_kind"] for note in notes] == [FAILED]
+    assert gone in notes[0]["_reason"]
+    assert "no longer in the package" in notes[0]["_reason"]
+
+
+def test_a_bug_in_a_decoder_fails_the_member_not_the_job(tmp_path, monkeypatch):
+    def broken(stream, *, label):
+        raise TypeError("a bug")
+        yield
+
+    monkeypatch.setattr("edx_schema.lake.convert.read_posts", broken)
+    folder = package(tmp_path, '{"_id": {"$oid": "x"}}\n', name="UniversityX-CS-101x-3T2024-prod.mongo")
+    task, notes = run(
+        folder,
+        "UniversityX-CS-101x-3T2024-prod.mongo",
+        tmp_path / "staging",
+        kind="forum",
+        table="edx_schema_forumpost",
+    )
+    assert [note["_kind"] for note in notes] == [FAILED]
+    assert notes[0]["_reason"] == "not loaded: unexpected TypeError: a bug"
+    assert not staging_file(tmp_path / "staging", task).exists()
