@@ -29,14 +29,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import EdxSchemaError, FormatError, PackageError, unexpected
+from ..importing.joined import JOINED
+from ..importing.member_specs import member_spec
 from ..importing.rows import FileFailed, RowPlan
-from ..importing.tables import table_spec
 from ..package.events.reader import LogTally, TooManyBadLines, read_events
 from ..package.forum import read_posts
-from ..package.names import member_table
 from ..package.source import Decryption, HashingReader, Package, member_label, open_member, open_package
 from ..package.tsv import TsvReader
-from .schema import LakeTable, column_array, lake_table
+from .schema import Column, LakeTable, arrow_type, column_array, lake_table
 from .tasks import Rules, Task
 
 #: Rows per record batch a task writes.
@@ -57,11 +57,22 @@ META = pa.schema(
     ]
 )
 REJECT, FAILED, DONE = "reject", "failed", "done"
+#: The kind of a task whose member is joined to others by natural keys.
+JOINED_KIND = "joined"
 
 
 def staged_schema(table: LakeTable) -> pa.Schema:
     """The schema of a staging file of ``table``: its columns, then ``_member`` and ``_order``."""
     return pa.schema([*table.schema, META.field("_member"), META.field("_order")])
+
+
+def join_stage(token: str) -> LakeTable:
+    """A joined member's rows as a table of their own: its fields' columns (a role's name, a
+    cohort's name, a credit course's key), which the job joins into the tables they fill."""
+    spec = JOINED[token].spec()
+    columns = tuple(Column(field.column, arrow_type(field), field) for field in spec.fields.values())
+    course = "course_key" if token == "credit_crediteligibility" else "course_id"
+    return LakeTable(spec.model, columns, (), course)
 
 
 def staging_file(staging: Path, task: Task) -> Path:
@@ -72,7 +83,7 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
     """Stage the rows of one member and yield what is not a row (see the module's docstring).
     Never raises for the member's content: a member that cannot be loaded ends with a
     ``failed`` row saying why, and its staging file is gone."""
-    table = lake_table(_model(task.table))
+    table = join_stage(task.token) if task.kind == JOINED_KIND else lake_table(_model(task.table))
     path = staging_file(staging, task)
     out = _Batches(table, task, path)
     try:
@@ -85,7 +96,12 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
         with open_member(package, member, decryption=decryption) as raw:
             hashing = HashingReader(raw)
             stream = io.BufferedReader(hashing, buffer_size=1 << 20)
-            convert = {"table": _table_rows, "events": _event_rows, "forum": _forum_rows}[task.kind]
+            convert = {
+                "table": _table_rows,
+                JOINED_KIND: _table_rows,
+                "events": _event_rows,
+                "forum": _forum_rows,
+            }[task.kind]
             done = yield from convert(stream, task=task, rules=rules, out=out, label=label)
             while stream.read(1 << 20):  # the checksum is of every byte, read or not
                 pass
@@ -204,13 +220,18 @@ class _Batches:
 
 
 def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
-    """A ``.sql`` member: every record through the table's RowPlan, as an import converts it."""
-    spec = table_spec(member_table(task.token))
+    """A ``.sql`` member: every record through the table's RowPlan, as an import converts it (a
+    joined member's rows as its stage holds them: the job joins them, :mod:`.joins`)."""
+    spec = member_spec(task.token)
     reader = TsvReader(stream, file=label, tolerant=True)
     done = {"read": 0, "rejected": 0}
     if not reader.header:
         return done
     plan = RowPlan(spec, reader.header, label=label)
+    if task.kind == JOINED_KIND:
+        for header, field in spec.fields.items():
+            if field.column not in plan.file_columns:
+                raise plan.lacks(header, "its rows are matched by it")
     place = _places(out.table, plan.all_columns)
     rejected = 0
     for record in reader:

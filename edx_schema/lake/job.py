@@ -16,10 +16,10 @@ the executors. What an import does between rows, Spark does on the converted row
 - a subsection grade refers to its course's empty block list, which is written too.
 
 The lake has the layout, types and manifest of ``export_lake``'s, so that a team's queries do not
-care which of the two wrote it. Members whose load needs rows of other members that are joined
-to them by natural keys (the forum roles, cohorts, verification and credit files), the course
-documents (outline, OLX) and an org's e-mail opt-in list are not converted yet: the job names
-them, and ``import_package`` loads them.
+care which of the two wrote it. The files joined to others by natural keys (forum roles, cohorts,
+verification, credit) are joined by Spark (:mod:`.joins`). The course documents (outline, OLX)
+and an org's e-mail opt-in list are not converted yet: the job names them, and
+``import_package`` loads them.
 """
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ from ..importing.results import ImportOptions
 from ..importing.tables import not_exported_blocks, table_spec
 from ..models import ForumPost, TrackingEvent, TrackingLogFile, VisibleBlocks
 from ..package.names import LOADED_TABLES, member_table
-from ..package.source import open_package
-from .convert import DONE, FAILED, LINE_BITS, META, REJECT, staged_schema, staging_file
+from ..package.source import member_label, open_package
+from .convert import DONE, FAILED, JOINED_KIND, LINE_BITS, META, REJECT, staged_schema, staging_file
 from .export import FORMAT_VERSION, MANIFEST, LakeError, describe_table, file_sha256
+from .joins import joined_frames, refused, staged_rows
 from .schema import COURSE, DATE, ORG, LakeTable, column_array, lake_table
 from .tasks import Rules, Task, run_tasks
 
@@ -66,10 +67,13 @@ REJECTS = "_rejects"
 STAGING = "_staging"
 #: The Spark schema of the tasks' DataFrame: :class:`Task`'s fields.
 TASK_SCHEMA = (
-    "package string, member string, number int, kind string, table string, token string, size bigint"
+    "package string, member string, number int, kind string, table string, token string, size bigint, "
+    "label string"
 )
 #: Tables converted at the same time.
 TABLES_AT_ONCE = 4
+#: The tasks' table of a joined member: this and its token (its rows fill several tables).
+JOINED_PREFIX = "join:"
 #: The member kinds the job converts, and how.
 _CONVERTED = {"table", "forum", *EVENT_MEMBERS}
 
@@ -104,37 +108,33 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
     skipped: list[str] = []
     for package in packages:
         chosen = []
-        sizes: dict[str, int] = {}
         for member in package.members:
-            label = f"{package.name}/{member.path}"
+            label = member_label(package, member)
             result = classify_member(package, member, options)
             if result is not None:
                 skipped.append(f"{label}: {result.message}")
                 continue
             name = member.name
-            if name.kind not in _CONVERTED or name.table in JOINED:
-                what = (
-                    "a file joined to others by natural keys" if name.table in JOINED else "a course document"
-                )
-                if name.kind in ORG_MEMBERS:
-                    what = "an org's e-mail opt-in list"
+            if name.kind not in _CONVERTED:
+                what = "an org's e-mail opt-in list" if name.kind in ORG_MEMBERS else "a course document"
                 skipped.append(f"{label}: {what}, not converted by the Spark job (import_package loads it)")
                 continue
-            if name.kind == "table":
-                table, token = member_table(name.table or ""), name.table or ""
+            if name.kind == "table" and name.table in JOINED:
+                kind, table, token = JOINED_KIND, f"{JOINED_PREFIX}{name.table}", name.table or ""
+                place = (0, order[member_table(token)], "", member.path)
+            elif name.kind == "table":
+                kind, table, token = "table", member_table(name.table or ""), name.table or ""
                 place = (0, order[table], "", member.path)
             elif name.kind == "forum":
-                table, token, place = FORUM_TABLE, "", (1, 0, "", member.path)
+                kind, table, token, place = "forum", FORUM_TABLE, "", (1, 0, "", member.path)
             else:
-                table, token = EVENTS_TABLE, ""
+                kind, table, token = "events", EVENTS_TABLE, ""
                 place = (2, 0, str(name.date or datetime.date.min), member.path)
-            chosen.append((place, str(package.path), member.path, name.kind, table, token))
-            sizes[member.path] = member.size
-        for _place, package_path, member_path, kind, table, token in sorted(chosen):
-            kind = "events" if kind in EVENT_MEMBERS else kind
-            tasks.append(
-                Task(package_path, member_path, len(tasks) + 1, kind, table, token, sizes[member_path])
-            )
+            chosen.append((place, member, kind, table, token))
+        for _place, member, kind, table, token in sorted(chosen, key=lambda choice: choice[0]):
+            number = len(tasks) + 1
+            label = member_label(package, member)
+            tasks.append(Task(str(package.path), member.path, number, kind, table, token, member.size, label))
         package.close()
     return tasks, skipped
 
@@ -197,6 +197,19 @@ def run_job(
         written: list[LakeTable] = []
 
         def convert(name: str) -> None:
+            if name.startswith(JOINED_PREFIX):
+                _write_joined(
+                    spark,
+                    out,
+                    name.removeprefix(JOINED_PREFIX),
+                    by_table[name],
+                    loaded,
+                    staging,
+                    rules,
+                    result,
+                    written,
+                )
+                return
             table = lake_table(_model(name))
             kept = _kept_rows(spark, table, by_table[name], loaded, staging)
             if name == EVENTS_TABLE:
@@ -257,7 +270,7 @@ def _stage(
             done[task.number] = json.loads(note["_value"])
             continue
         entry = {key.lstrip("_"): note[key] for key in ("_file", "_line", "_column", "_value", "_reason")}
-        entry["member"] = f"{Path(task.package).name}/{task.member}"
+        entry["member"] = task.label
         if note["_kind"] == REJECT:
             result.rejects.append(entry)
         elif note["_kind"] == FAILED:
@@ -311,11 +324,52 @@ def _numbered(tasks: list[Task], done: dict[int, dict]) -> Any:
     return F.element_at(F.create_map(*offsets), F.col("_member")) + line
 
 
-def _write(spark: SparkSession, out: Path, table: LakeTable, rows: DataFrame, result: JobResult) -> None:
-    """Write ``rows`` as the table's Hive-partitioned files (the table's earlier files go)."""
+def _write_joined(
+    spark: SparkSession,
+    out: Path,
+    token: str,
+    tasks: list[Task],
+    loaded: dict[int, dict],
+    staging: Path,
+    rules: Rules,
+    result: JobResult,
+    written: list,
+) -> None:
+    """The tables a joined member fills (:mod:`.joins`); the rows its unique keys refuse are bad
+    rows, which fail their member unless ``--skip-bad-rows`` (up to ``--max-errors``)."""
     from pyspark.sql import functions as F
 
-    frame = rows.select(*table.schema.names)
+    staged = staged_rows(spark, token, tasks, set(loaded), staging)
+    refusals = refused(staged, token)
+    by_number = {task.number: task for task in tasks}
+    failing: set[int] = set()
+    for refusal in refusals:
+        task = by_number[refusal.member]
+        entry = {"member": task.label, "file": task.label, "line": refusal.line, "column": refusal.column}
+        result.rejects.append({**entry, "value": refusal.value, "reason": refusal.reason})
+        too_many = loaded[task.number].get("rejected", 0) + sum(r.member == task.number for r in refusals)
+        if not rules.skip_bad_rows or too_many > rules.max_errors:
+            failing.add(task.number)
+    for number in sorted(failing):
+        first = min((r for r in refusals if r.member == number), key=lambda r: r.line)
+        result.failed.append(f"{by_number[number].label}: line {first.line}: {first.reason}")
+    if failing:  # those members load nothing
+        staged = staged.filter(~F.col("_member").isin(sorted(failing)))
+        refusals = [refusal for refusal in refusals if refusal.member not in failing]
+    for name, frame in joined_frames(staged, token, refusals).items():
+        table = lake_table(_model(name))
+        _write(spark, out, table, frame, result)
+        written.append(table)
+
+
+def _write(spark: SparkSession, out: Path, table: LakeTable, rows: DataFrame, result: JobResult) -> None:
+    """Write ``rows`` as the table's Hive-partitioned files (the table's earlier files go), each
+    column of the table's own type."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    types = {field.name: field.dataType for field in from_arrow_schema(table.schema).fields}
+    frame = rows.select(*(F.col(name).cast(types[name]).alias(name) for name in table.schema.names))
     root = out / table.name
     if root.exists():
         shutil.rmtree(root)

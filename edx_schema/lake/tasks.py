@@ -29,6 +29,7 @@ class Task:
     table: str  # the lake table it fills
     token: str = ""  # a table member's table token
     size: int = 0  # its size in bytes (the biggest members start first)
+    label: str = ""  # how messages name it: {package}/{path}
 
 
 @dataclass(frozen=True)

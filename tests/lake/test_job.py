@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from edx_schema.importing.results import ImportOptions
 from edx_schema.lake.export import MANIFEST, export_lake
@@ -24,51 +24,67 @@ from edx_schema.lake.schema import lake_tables
 pytestmark = pytest.mark.django_db(transaction=True)
 
 #: Columns that are not the package's data, and differ by nature between the two ways: ids the
-#: database draws (the job numbers rows by their place), and when a log file was loaded.
+#: database draws (the job numbers rows in load order), and when a log file was loaded. A column
+#: that refers to such an id is compared by the natural key of the row it refers to.
 SURROGATE = {
+    "course_groups_cohortmembership": {"id"},
+    "course_groups_courseusergroup": {"id"},
+    "course_groups_courseusergroup_users": {"id"},
+    "credit_creditcourse": {"id"},
+    "django_comment_client_role": {"id"},
+    "django_comment_client_role_users": {"id"},
+    "edx_schema_forumpost": {"id"},
+    "edx_schema_trackingevent": {"id"},
+    "edx_schema_trackinglogfile": {"id", "loaded_at"},
     "grades_persistentcoursegrade": {"id"},
     "grades_persistentsubsectiongrade": {"id"},
     "grades_visibleblocks": {"id"},
     "student_courseaccessrole": {"id"},
-    "edx_schema_forumpost": {"id"},
-    "edx_schema_trackingevent": {"id", "file_id"},
-    "edx_schema_trackinglogfile": {"id", "loaded_at"},
+    "verify_student_verificationcheckpoint": {"id"},
+    "verify_student_verificationstatus": {"id"},
 }
 #: The tables that members the job does not convert yet fill (import_package loads them): the
-#: course documents, the files joined by natural keys and the e-mail opt-in list.
+#: course documents and the e-mail opt-in list.
 NOT_CONVERTED = {
-    "course_groups_cohortmembership",
-    "course_groups_courseusergroup",
-    "course_groups_courseusergroup_users",
-    "credit_creditcourse",
-    "credit_crediteligibility",
-    "django_comment_client_role",
-    "django_comment_client_role_users",
     "edx_schema_courseblock",
     "edx_schema_coursecontentblock",
     "edx_schema_emailoptin",
     "edx_schema_gradingpolicy",
-    "verify_student_verificationcheckpoint",
-    "verify_student_verificationstatus",
 }
+TABLES = {table.name: table for table in lake_tables()}
 
 
 def lake_rows(out: Path, table) -> list[tuple]:
-    """The table's rows in a lake (whoever wrote it), sorted, without the surrogate columns; a
-    tracking event names its file by the file's SHA-256, not its id."""
+    """The table's rows in a lake (whoever wrote it), sorted, without the surrogate columns."""
+    return sorted(natural(out, table).values(), key=repr)
+
+
+def natural(out: Path, table) -> dict:
+    """The table's rows by id, each without its surrogate columns, and with what a column that
+    refers to a surrogate id names by that row's own natural values."""
     files = _files(out, table.name)
     if not files:
-        return []
+        return {}
     data = ds.dataset(files, format="parquet", schema=table.schema).to_table().to_pylist()
     skip = SURROGATE.get(table.name, set())
-    if table.name == "edx_schema_trackingevent":
-        logs = {row["id"]: row["sha256"] for row in lake_rows_raw(out, "edx_schema_trackinglogfile")}
-        for row in data:
-            row["file"] = logs[row["file_id"]]
-    names = [name for name in table.schema.names if name not in skip] + (
-        ["file"] if table.name == "edx_schema_trackingevent" else []
-    )
-    return sorted((tuple(row[name] for name in names) for row in data), key=repr)
+    resolved = {}
+    for column in table.columns:
+        field = column.field
+        if field.is_relation and field.target_field.column in SURROGATE.get(
+            field.related_model._meta.db_table, ()
+        ):
+            resolved[column.name] = natural(out, TABLES[field.related_model._meta.db_table])
+    pk = table.model._meta.pk.column
+    rows = {}
+    for row in data:
+        values = []
+        for name in table.schema.names:
+            if name in resolved:
+                values.append(resolved[name].get(row[name], ("dangling", row[name])))
+            elif name not in skip:
+                values.append(row[name])
+        rows[row[pk]] = tuple(values)
+    return rows
 
 
 def lake_rows_raw(out: Path, name: str) -> list[dict]:
@@ -92,7 +108,7 @@ def both_lakes(package, transactional_db, spark, tmp_path):
 
 def test_the_job_writes_what_export_lake_writes_table_for_table(both_lakes):
     exported, converted, result = both_lakes
-    tables = {table.name: table for table in lake_tables()}
+    tables = TABLES
     assert result.failed == []
     assert result.tables["courseware_studentmodule"] > 100
     assert result.tables["edx_schema_trackingevent"] > 300
@@ -216,3 +232,55 @@ def test_without_java_the_command_says_so_without_a_traceback(package, tmp_path)
     assert "install Java 17" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "lake").exists()
+
+
+def _awkward_copy(package: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The package with rows a joined member's keys decide about: a credit row whose username
+    and course an earlier line holds under another id, and a learner in two cohorts (the last
+    line wins)."""
+    copy = tmp_path / package.name
+    shutil.copytree(package, copy)
+    credit = next(copy.glob("*CS-101x*credit_crediteligibility*.sql"))
+    lines = credit.read_text().splitlines(keepends=True)
+    fields = lines[1].split("\t")
+    lines.append("\t".join(["999", *fields[1:]]))
+    credit.write_text("".join(lines))
+    cohorts = next(copy.glob("*CS-101x*course_groups_cohortmembership*.sql"))
+    lines = cohorts.read_text().splitlines(keepends=True)
+    user = lines[1].split("\t")[0]
+    lines.append("\t".join([user, "course-v1:UniversityX+CS-101x+3T2024", "cohort", "Moved\n"]))
+    cohorts.write_text("".join(lines))
+    return copy, credit.name
+
+
+def test_joined_members_refuse_and_replace_as_an_import_does(package, transactional_db, spark, tmp_path):
+    copy, credit = _awkward_copy(package, tmp_path)
+    rejects = str(tmp_path / "rejects.tsv")
+    with pytest.raises(CommandError, match=r"^0 file\(s\) failed"):  # it says it refused rows
+        call_command("import_package", str(copy), "--skip-bad-rows", "--rejects", rejects, verbosity=0)
+    export_lake(out=tmp_path / "exported")
+    options = ImportOptions(skip_bad_rows=True)
+    result = run_job(spark=spark, paths=[copy], out=tmp_path / "converted", options=options)
+    assert result.failed == []
+    (refusal,) = [entry for entry in result.rejects if credit in entry["member"]]
+    assert refusal["reason"] == "line 2 of this file has this username and course already (unique)"
+    assert (refusal["column"], refusal["line"]) == ("username", 4)
+    for name in (
+        "credit_creditcourse",
+        "credit_crediteligibility",
+        "course_groups_courseusergroup",
+        "course_groups_cohortmembership",
+        "course_groups_courseusergroup_users",
+    ):
+        assert lake_rows(tmp_path / "converted", TABLES[name]) == lake_rows(
+            tmp_path / "exported", TABLES[name]
+        ), name
+    memberships = natural(tmp_path / "converted", TABLES["course_groups_cohortmembership"])
+    assert any("Moved" in repr(row) for row in memberships.values())
+    # Without --skip-bad-rows, the credit member loads nothing, as its import would.
+    result = run_job(spark=spark, paths=[copy], out=tmp_path / "strict")
+    assert [failure for failure in result.failed if credit in failure and "line 4" in failure]
+    # The only credit file with rows failed: no eligibility, and no credit course it would make.
+    assert lake_rows_raw(tmp_path / "strict", "credit_crediteligibility") == []
+    assert lake_rows_raw(tmp_path / "converted", "credit_crediteligibility")
+    assert lake_rows_raw(tmp_path / "strict", "credit_creditcourse") == []
