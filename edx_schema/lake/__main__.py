@@ -16,6 +16,10 @@ import os
 import sys
 from pathlib import Path
 
+# Pure modules (no Django): the choices and names import_package uses, spelled once.
+from edx_schema.package.names import SITE_CHOICES
+from edx_schema.package.source.gpg import PASSPHRASE_ENV
+
 #: Exit statuses: bad arguments or unreadable input (nothing written), and a run whose members
 #: were not all loaded (the lake is written; the failures and rejects say what is missing).
 USAGE, INCOMPLETE = 2, 1
@@ -97,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*]).")
     parser.add_argument(
-        "--site", choices=("prod", "edge", "all"), default="prod", help="Which site's files (prod)."
+        "--site", choices=SITE_CHOICES, default=SITE_CHOICES[0], help="Which site's files (prod)."
     )
     parser.add_argument("--no-events", action="store_true", help="Do not convert tracking logs.")
     parser.add_argument(
@@ -111,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--gnupghome", help="GnuPG home holding your private key (default: gpg's own).")
     parser.add_argument(
         "--passphrase-file",
-        help="A file whose first line is the key's passphrase (or set EDX_SCHEMA_GPG_PASSPHRASE).",
+        help=f"A file whose first line is the key's passphrase (or set {PASSPHRASE_ENV}).",
     )
     parser.add_argument("-v", "--verbosity", type=int, choices=(0, 1, 2), default=1)
     return parser

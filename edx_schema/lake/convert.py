@@ -204,7 +204,6 @@ class _Batches:
     def failed(self, file: str, line: int | None, column: str | None, value: Any, reason: str):
         """The member loads nothing: its rows are dropped, its rejects kept."""
         self.discard()
-        self.rows = []
         yield from self.flush()
         value = None if value is None else str(value)
         yield self.meta(FAILED, file=file, line=line, column=column, value=value, reason=reason)
