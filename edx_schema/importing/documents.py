@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from ..errors import FormatError, PackageError, shown
 from ..models import CourseBlock, CourseEnrollment
-from ..package.course import CourseExport, read_course_export, read_course_structure
+from ..package.course import CourseExport, Outline, read_course_export, read_course_structure
 from ..package.forum import Post, read_posts
 from ..package.source import Member
 from ..services.course_tree import save_content
@@ -65,12 +65,7 @@ class _NotingCourse:
 def _outline(stream: BinaryIO, *, label: str, course: str | None, entity: str | None) -> LoadCounts:
     """The course's blocks: the whole course, or a fragment of it (loaded with a warning)."""
     outline = read_course_structure(stream, label=label)
-    course = outline.course_id or course  # None: a fragment of legacy keys, which lack the run
-    if course is None:
-        raise PackageError(
-            f"{label}: a fragment of a course structure whose keys do not say the course's run, and "
-            "no table of the package names its course; import it with the course's other files"
-        )
+    course = outline_course(outline, label=label, course=course)
     counts = LoadCounts.of(
         save_outline(course_id=course, blocks=outline, complete=not outline.fragment), course_id=course
     )
@@ -78,15 +73,23 @@ def _outline(stream: BinaryIO, *, label: str, course: str | None, entity: str | 
     return counts
 
 
+def outline_course(outline: Outline, *, label: str, course: str | None) -> str:
+    """The course an outline is for: its own, or (a fragment of legacy keys, which lack the run)
+    the course the package's tables name; PackageError if neither says."""
+    course = outline.course_id or course
+    if course is None:
+        raise PackageError(
+            f"{label}: a fragment of a course structure whose keys do not say the course's run, and "
+            "no table of the package names its course; import it with the course's other files"
+        )
+    return course
+
+
 def _grading_policy(stream: BinaryIO, *, label: str, course: str | None, entity: str | None) -> LoadCounts:
     export = read_course_export(stream, label=label)
-    if export.grading_policy is None:
-        raise PackageError(
-            f"{label}: the course export has no grading_policy.json; "
-            "supply one with manage.py set_grading_policy"
-        )
-    course = course or _course_of_export(export, label=label, entity=entity)
-    saved = save_grading_policy(course_id=course, text=export.grading_policy, source=label)
+    text = grading_policy_text(export, label=label)
+    course = course or course_of_export(export, label=label, entity=entity, known=_known)
+    saved = save_grading_policy(course_id=course, text=text, source=label)
     counts = LoadCounts.of(saved, course_id=course)
     tree = export.tree(course_id=course)  # the blocks' content, for grading from problem scores
     if tree is not None:
@@ -95,12 +98,30 @@ def _grading_policy(stream: BinaryIO, *, label: str, course: str | None, entity:
     return counts
 
 
-def _course_of_export(export: CourseExport, *, label: str, entity: str | None) -> str:
+def grading_policy_text(export: CourseExport, *, label: str) -> str:
+    """The export's grading_policy.json; PackageError if it has none."""
+    if export.grading_policy is None:
+        raise PackageError(
+            f"{label}: the course export has no grading_policy.json; "
+            "supply one with manage.py set_grading_policy"
+        )
+    return export.grading_policy
+
+
+def _known(course_id: str) -> bool:
+    """Whether the database knows a course by this key (its outline or an enrollment)."""
+    models = (CourseBlock, CourseEnrollment)
+    return any(model.objects.filter(course_id=course_id).exists() for model in models)
+
+
+def course_of_export(
+    export: CourseExport, *, label: str, entity: str | None, known: Callable[[str], bool]
+) -> str:
     """The course an OLX export is for, when no table of the package names it: its course.xml's.
 
     The course.xml must name the course of the member's name (``{org}-{course}-{run}``). OLX
-    does not say whether the course has a legacy key (``org/course/run``): it has if the database
-    knows the course by that key already, else it is ``course-v1:org+course+run``.
+    does not say whether the course has a legacy key (``org/course/run``): it has if ``known``
+    says the course is known by that key already, else it is ``course-v1:org+course+run``.
     """
     try:
         olx = export.course()
@@ -115,5 +136,4 @@ def _course_of_export(export: CourseExport, *, label: str, entity: str | None) -
             f"name ({shown(entity)}); supply the policy with manage.py set_grading_policy"
         )
     legacy = olx.legacy_course_id
-    known = any(model.objects.filter(course_id=legacy).exists() for model in (CourseBlock, CourseEnrollment))
-    return legacy if known else olx.course_id
+    return legacy if known(legacy) else olx.course_id

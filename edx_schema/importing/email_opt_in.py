@@ -38,7 +38,7 @@ BATCH_ROWS = 2_000
 _COURSE_CACHE = 10_000
 
 # The columns written, in order; the key's are first.
-_COLUMNS = (
+OPT_IN_COLUMNS = (
     "org",
     "user_id",
     "email",
@@ -50,7 +50,7 @@ _COLUMNS = (
     "preference_set_datetime",
 )
 # The columns compared with (and written over) a row already there.
-_VALUES = _COLUMNS[2:]
+_VALUES = OPT_IN_COLUMNS[2:]
 
 
 def load_email_opt_in(
@@ -158,8 +158,8 @@ class _Rows:
         counts.rejects.append(Rejected.of(error, list(values)))
 
 
-def _row_values(org: str, row: OptIn) -> list[Any]:
-    """``row`` as the values of :data:`_COLUMNS`, as the database driver takes and gives them back
+def opt_in_values(org: str, row: OptIn) -> list[Any]:
+    """``row`` as the values of :data:`OPT_IN_COLUMNS`, as the database driver takes and gives them
     (a naive UTC datetime; a boolean, which equals the 0 or 1 MySQL gives back)."""
     when = row.preference_set_datetime
     return [
@@ -201,7 +201,7 @@ def _upsert(cursor, org: str, batch: list[OptIn], *, counts: LoadCounts, legacy:
     new: dict[tuple[Any, str], list[Any]] = {}
     changed: dict[int, list[Any]] = {}
     for row in batch:
-        values = _row_values(org, row)
+        values = opt_in_values(org, row)
         wanted = tuple(values[2:])
         row_key = key(row.user_id, row.email, row.course_id)
         if row_key in new:  # the key again, in this batch: the later row wins
@@ -221,8 +221,8 @@ def _upsert(cursor, org: str, batch: list[OptIn], *, counts: LoadCounts, legacy:
         else:
             counts.updated += 1
     if new:
-        columns = ", ".join(map(quote, _COLUMNS))
-        row_marks = ", ".join(["%s"] * len(_COLUMNS))
+        columns = ", ".join(map(quote, OPT_IN_COLUMNS))
+        row_marks = ", ".join(["%s"] * len(OPT_IN_COLUMNS))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({row_marks})", list(new.values()))
     if changed:
         assignments = ", ".join(f"{quote(c)} = %s" for c in _VALUES)

@@ -222,7 +222,7 @@ def _import_package(
         summary.results.extend(already)
         done = {result.member for result in already}
         to_load = [m for m in to_load if m.path not in done]
-    courses = _entity_courses(package, to_load, options)
+    courses = entity_courses(package, to_load, options)
     documents = sorted((m for m in to_load if m.name.kind in DOCUMENT_MEMBERS), key=lambda m: m.path)
     # Org-level members (the e-mail opt-in list) load after every course's users and enrollments
     # (in parallel, beside the other course tables), and are reported last.
@@ -335,7 +335,7 @@ def _missing(package: Package, options: ImportOptions) -> list[MemberResult]:
     return results
 
 
-def _entity_courses(package: Package, members: list[Member], options: ImportOptions) -> dict[str, str]:
+def entity_courses(package: Package, members: list[Member], options: ImportOptions) -> dict[str, str]:
     """The course key of each member's ``{Org}-{course}-{run}``, read from a file that has it.
 
     Names cannot be split reliably (numbers and runs contain ``-``), so the course comes from

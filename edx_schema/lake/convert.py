@@ -18,24 +18,42 @@ Bounded memory: a member is read as a stream and written in batches of :data:`BA
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.db import models
 
 from ..errors import EdxSchemaError, FormatError, PackageError, unexpected
+from ..importing.documents import course_of_export, grading_policy_text, outline_course
+from ..importing.email_opt_in import OPT_IN_COLUMNS, opt_in_values
 from ..importing.joined import JOINED
 from ..importing.member_specs import member_spec
 from ..importing.rows import FileFailed, RowPlan
+from ..models import CourseBlock, CourseContentBlock, GradingPolicy
+from ..package.course import read_course_export, read_course_structure
+from ..package.email_opt_in import OptInReader, org_of
 from ..package.events.reader import LogTally, TooManyBadLines, read_events
 from ..package.forum import read_posts
-from ..package.source import Decryption, HashingReader, Package, member_label, open_member, open_package
+from ..package.source import (
+    Decryption,
+    HashingReader,
+    Member,
+    Package,
+    member_label,
+    open_member,
+    open_package,
+)
 from ..package.tsv import TsvReader
+from ..services.course_tree import content_rows
+from ..services.outline import block_values, placed, policy_changed, policy_values
 from .schema import Column, LakeTable, arrow_type, column_array, lake_table
 from .tasks import Rules, Task
 
@@ -59,6 +77,12 @@ META = pa.schema(
 REJECT, FAILED, DONE = "reject", "failed", "done"
 #: The kind of a task whose member is joined to others by natural keys.
 JOINED_KIND = "joined"
+#: The tables of the course documents: a course's rows are folded member by member
+#: (:func:`fold_course`), as the loads of its documents in turn leave them.
+BLOCKS_TABLE = CourseBlock._meta.db_table
+CONTENT_TABLE = CourseContentBlock._meta.db_table
+POLICY_TABLE = GradingPolicy._meta.db_table
+DOCUMENT_TABLES = frozenset({BLOCKS_TABLE, CONTENT_TABLE, POLICY_TABLE})
 
 
 def staged_schema(table: LakeTable) -> pa.Schema:
@@ -75,8 +99,9 @@ def join_stage(token: str) -> LakeTable:
     return LakeTable(spec.model, columns, (), course)
 
 
-def staging_file(staging: Path, task: Task) -> Path:
-    return staging / task.table / f"member-{task.number:07d}.parquet"
+def staging_file(staging: Path, task: Task, *, table: str | None = None) -> Path:
+    """Where a task stages its member's rows of ``table`` (by default, the task's table)."""
+    return staging / (table or task.table) / f"member-{task.number:07d}.parquet"
 
 
 def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.RecordBatch]:
@@ -101,12 +126,15 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
                 JOINED_KIND: _table_rows,
                 "events": _event_rows,
                 "forum": _forum_rows,
+                "course_structure": _outline_rows,
+                "course_olx": _export_rows,
+                "email_opt_in": _opt_in_rows,
             }[task.kind]
-            done = yield from convert(stream, task=task, rules=rules, out=out, label=label)
+            done = yield from convert(stream, task=task, rules=rules, out=out, label=label, member=member)
             while stream.read(1 << 20):  # the checksum is of every byte, read or not
                 pass
             done["sha256"] = hashing.hexdigest()
-            done["last_line"] = out.last_line
+            done["last_line"] = max(batches.last_line for batches in out.all)
         yield from out.flush()
         out.close()
     except FormatError as error:
@@ -121,7 +149,7 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
     except Exception as error:  # a bug fails this member, as in an import, not the whole job
         yield from out.failed(task.member, None, None, None, f"not loaded: {unexpected(error)}")
         return
-    done["courses"] = sorted(out.courses)
+    done["courses"] = sorted(set().union(*(batches.courses for batches in out.all)))
     yield out.meta(DONE, value=json.dumps(done, sort_keys=True))
 
 
@@ -156,6 +184,18 @@ class _Batches:
         course = table.course_column
         self.course_index = [c.name for c in table.columns].index(course) if course else None
         self.courses: set[str] = set()  # the courses of the member's rows (a file has one or two)
+        self.companions: list[_Batches] = []  # the member's rows of other tables
+
+    @property
+    def all(self) -> list[_Batches]:
+        return [self, *self.companions]
+
+    def companion(self, table: LakeTable) -> _Batches:
+        """The member's rows of another table (an OLX export fills two), staged beside these and
+        kept or dropped with them."""
+        batches = _Batches(table, self.task, self.path.parent.parent / table.name / self.path.name)
+        self.companions.append(batches)
+        return batches
 
     def add(self, line: int, values: list[Any]) -> Iterator[pa.RecordBatch]:
         self.rows.append(values)
@@ -169,6 +209,8 @@ class _Batches:
 
     def flush(self) -> Iterator[pa.RecordBatch]:
         """Write the rows gathered so far; yield the rejects gathered so far."""
+        for companion in self.companions:
+            yield from companion.flush()
         if self.rows:
             columns = list(zip(*self.rows, strict=True))
             arrays = [
@@ -192,14 +234,17 @@ class _Batches:
         self.rejects = []
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        for batches in self.all:
+            if batches.writer is not None:
+                batches.writer.close()
+                batches.writer = None
 
     def discard(self) -> None:
-        """The member loads nothing: its staging file goes."""
-        self.rows, self.lines = [], []
+        """The member loads nothing: its staging files go."""
         self.close()
-        self.path.unlink(missing_ok=True)
+        for batches in self.all:
+            batches.rows, batches.lines = [], []
+            batches.path.unlink(missing_ok=True)
 
     def failed(self, file: str, line: int | None, column: str | None, value: Any, reason: str):
         """The member loads nothing: its rows are dropped, its rejects kept."""
@@ -218,7 +263,7 @@ class _Batches:
 # -- the three kinds of member ----------------------------------------------------------------------
 
 
-def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
     """A ``.sql`` member: every record through the table's RowPlan, as an import converts it (a
     joined member's rows as its stage holds them: the job joins them, :mod:`.joins`)."""
     spec = member_spec(task.token)
@@ -232,26 +277,39 @@ def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
             if field.column not in plan.file_columns:
                 raise plan.lacks(header, "its rows are matched by it")
     place = _places(out.table, plan.all_columns)
-    rejected = 0
-    for record in reader:
+    for line, row in _converted(reader, plan.convert, out=out, rules=rules, done=done, label=label):
+        yield from out.add(line, place(row))
+    return done
+
+
+def _converted(
+    records: Iterable, convert: Callable, *, out: _Batches, rules: Rules, done: dict[str, Any], label: str
+) -> Iterator[tuple[int, Any]]:
+    """Each record's line and row, as ``convert`` makes it; a record that is bad (or does not
+    convert) is a bad row instead (:func:`_bad_row`)."""
+    for record in records:
         done["read"] += 1
         error = record.error
         if error is None:
             try:
-                row = plan.convert(record)
+                row = convert(record)
             except FormatError as bad:
                 error = bad
-        if error is not None:
-            rejected += 1
-            out.reject(error.file, error.line, error.column, error.value, error.message)
-            if not rules.skip_bad_rows:
-                raise FileFailed(str(error))
-            if rejected > rules.max_errors:
-                raise FileFailed(f"{label}: more than {rules.max_errors} bad rows; the last: {error}")
-            continue
-        yield from out.add(record.line, place(row))
-    done["rejected"] = rejected
-    return done
+            else:
+                yield record.line, row
+                continue
+        _bad_row(error, out=out, rules=rules, done=done, label=label)
+
+
+def _bad_row(error: FormatError, *, out: _Batches, rules: Rules, done: dict[str, Any], label: str) -> None:
+    """A bad row: a reject, which fails its member unless ``--skip-bad-rows`` (and then only past
+    ``--max-errors``), as in an import."""
+    done["rejected"] += 1
+    out.reject(error.file, error.line, error.column, error.value, error.message)
+    if not rules.skip_bad_rows:
+        raise FileFailed(str(error))
+    if done["rejected"] > rules.max_errors:
+        raise FileFailed(f"{label}: more than {rules.max_errors} bad rows; the last: {error}")
 
 
 def _places(table: LakeTable, columns: list[str]) -> Callable[[list[Any]], list[Any]]:
@@ -261,7 +319,7 @@ def _places(table: LakeTable, columns: list[str]) -> Callable[[list[Any]], list[
     return lambda row: [None if position is None else row[position] for position in positions]
 
 
-def _event_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+def _event_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
     """A tracking log: every line through the event decoder; bad lines are rejects, as in an
     import, until more than ``max_errors`` of them fail the file."""
     tally = LogTally(max_bad=rules.max_errors)
@@ -280,7 +338,7 @@ def _event_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
     return {"lines": tally.lines, "events": tally.events, "bad_lines": tally.bad}
 
 
-def _forum_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
+def _forum_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
     """A forum dump: every post through the forum decoder (a bad line fails the file, as in an
     import)."""
     columns = [column.field.attname for column in out.table.columns]
@@ -290,3 +348,112 @@ def _forum_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str):
         values = vars(post)
         yield from out.add(post.line, [values.get(name) for name in columns])
     return {"read": read}
+
+
+def _opt_in_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
+    """An org's e-mail opt-in list: every record through the list's reader, as an import reads it
+    (the job keeps the last row of a key, :func:`opt_in_key`)."""
+    reader = OptInReader(stream, file=label, tolerant=rules.skip_bad_rows)
+    done = {"read": 0, "rejected": 0}
+    if not reader.columns:
+        return done
+    org = org_of(member.path)
+    place = _places(out.table, list(OPT_IN_COLUMNS))
+    records = reader.records()
+    for line, row in _converted(records, reader.convert, out=out, rules=rules, done=done, label=label):
+        yield from out.add(line, place(opt_in_values(org, row)))
+    return done
+
+
+def _outline_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
+    """A course structure: its blocks, in course order (whether it is the whole course is in the
+    counts: :func:`fold_course` needs it)."""
+    outline = read_course_structure(stream, label=label)
+    course = outline_course(outline, label=label, course=task.course or None)
+    for line, block in enumerate(outline, start=1):
+        values = {"course_id": course, "usage_key": block.usage_key, **block_values(block)}
+        yield from out.add(line, _stored(out.table, values))
+    return {"read": len(outline), "complete": not outline.fragment}
+
+
+def _export_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
+    """A course's OLX export: its grading policy (a row of this task's table) and its content
+    tree (rows of the content table), as an import stores them."""
+    export = read_course_export(stream, label=label)
+    text = grading_policy_text(export, label=label)
+    course = task.course or course_of_export(
+        export, label=label, entity=member.name.entity, known=lambda legacy: legacy == task.known
+    )
+    course_id, values = policy_values(course_id=course, text=text, source=label)
+    now = datetime.datetime.now(datetime.UTC)
+    row = {"course_id": course_id, **values, "created": now, "modified": now}
+    yield from out.add(1, _stored(out.table, row))
+    tree = export.tree(course_id=course)
+    if tree is not None:
+        content = out.companion(lake_table(CourseContentBlock))
+        for line, values in enumerate(content_rows(course_id=course, tree=tree, source=label), start=1):
+            yield from content.add(line, _stored(content.table, values))
+    return {"read": 1}
+
+
+def _stored(table: LakeTable, values: dict[str, Any]) -> list[Any]:
+    """A row of ``table`` from its fields' values, as the database stores them: JSON as the text
+    Django writes (None where absent: an id the job numbers)."""
+    row = []
+    for column in table.columns:
+        value = values.get(column.field.attname)
+        if value is not None and isinstance(column.field, models.JSONField):
+            value = json.dumps(value, cls=column.field.encoder)
+        row.append(value)
+    return row
+
+
+# -- the course documents, folded course by course ------------------------------------------------
+
+
+def fold_course(rows: pa.Table, *, name: str, complete: frozenset[int]) -> pa.Table:
+    """One course's staged rows of a course document's table, as the loads of its members in turn
+    leave them (``complete``: the course structures that are a whole course, not a fragment).
+
+    - ``edx_schema_coursecontentblock``: an OLX export replaces the course's content, so its last
+      member's rows are the set;
+    - ``edx_schema_gradingpolicy``: a policy replaces the stored one only if it differs (an
+      unchanged one keeps its source);
+    - ``edx_schema_courseblock``: a whole course structure replaces the outline; a fragment adds
+      its new blocks after the stored ones and updates the others in place (:func:`placed`, as
+      ``save_outline`` does).
+
+    A row that replaces a stored one keeps that row's ``_member`` and ``_order``, as an update
+    keeps its id.
+    """
+    staged = sorted(rows.to_pylist(), key=lambda row: row["_order"])
+    by_member = [list(group) for _member, group in itertools.groupby(staged, key=lambda row: row["_member"])]
+    kept: list[dict[str, Any]] = []
+    if name == CONTENT_TABLE:
+        kept = by_member[-1] if by_member else []
+    elif name == POLICY_TABLE:
+        for row in staged:
+            if not kept:
+                kept = [row]
+            elif policy_changed(kept[0], row):
+                kept = [{**row, **_identity(kept[0]), "created": kept[0]["created"]}]
+    elif name == BLOCKS_TABLE:
+        state: dict[str, dict[str, Any]] = {}
+        for group in by_member:
+            whole = group[0]["_member"] in complete
+            after = 0 if whole or not state else max(row["position"] for row in state.values()) + 1
+            folded = {} if whole else state
+            for row in group:
+                stored = state.get(row["usage_key"])
+                placed(row, stored, complete=whole, after=after)
+                folded[row["usage_key"]] = row if stored is None else {**row, **_identity(stored)}
+            state = folded
+        kept = sorted(state.values(), key=lambda row: row["_order"])
+    else:
+        raise ValueError(f"{name} is not a course document's table")
+    return pa.Table.from_pylist(kept, schema=rows.schema)
+
+
+def _identity(row: dict[str, Any]) -> dict[str, Any]:
+    """What numbers a row (the job's id for it): kept by a row that replaces it."""
+    return {"_member": row["_member"], "_order": row["_order"]}

@@ -17,9 +17,10 @@ the executors. What an import does between rows, Spark does on the converted row
 
 The lake has the layout, types and manifest of ``export_lake``'s, so that a team's queries do not
 care which of the two wrote it. The files joined to others by natural keys (forum roles, cohorts,
-verification, credit) are joined by Spark (:mod:`.joins`). The course documents (outline, OLX)
-and an org's e-mail opt-in list are not converted yet: the job names them, and
-``import_package`` loads them.
+verification, credit) are joined by Spark (:mod:`.joins`). A course's documents (its outline,
+grading policy and content tree) are folded course by course, member by member, as their loads
+in turn leave the database (:func:`.convert.fold_course`); an org's e-mail opt-in list is
+upserted on the importer's key (:func:`opt_in_key`).
 """
 
 from __future__ import annotations
@@ -41,20 +42,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import PackageError
-from ..importing.email_opt_in import ORG_MEMBERS
-from ..importing.events import EVENT_MEMBERS
+from ..importing.documents import DOCUMENT_MEMBERS
+from ..importing.email_opt_in import OPT_IN_TABLE, ORG_MEMBERS
 from ..importing.joined import JOINED
-from ..importing.packages import classify_member
+from ..importing.packages import classify_member, entity_courses
 from ..importing.results import ImportOptions
 from ..importing.tables import not_exported_blocks, table_spec
 from ..models import ForumPost, TrackingEvent, TrackingLogFile, VisibleBlocks
 from ..package.names import LOADED_TABLES, member_table
 from ..package.source import member_label, open_package
-from .convert import DONE, FAILED, JOINED_KIND, LINE_BITS, META, REJECT, staged_schema, staging_file
+from .convert import (
+    CONTENT_TABLE,
+    DOCUMENT_TABLES,
+    DONE,
+    FAILED,
+    JOINED_KIND,
+    LINE_BITS,
+    META,
+    REJECT,
+    staged_schema,
+    staging_file,
+)
 from .export import FORMAT_VERSION, MANIFEST, LakeError, describe_table, file_sha256
 from .joins import joined_frames, refused, staged_rows
 from .schema import COURSE, DATE, ORG, LakeTable, column_array, lake_table
-from .tasks import Rules, Task, run_tasks
+from .tasks import Rules, Task, course_folder, run_tasks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -68,14 +80,14 @@ STAGING = "_staging"
 #: The Spark schema of the tasks' DataFrame: :class:`Task`'s fields.
 TASK_SCHEMA = (
     "package string, member string, number int, kind string, table string, token string, size bigint, "
-    "label string"
+    "label string, course string, known string"
 )
 #: Tables converted at the same time.
 TABLES_AT_ONCE = 4
 #: The tasks' table of a joined member: this and its token (its rows fill several tables).
 JOINED_PREFIX = "join:"
-#: The member kinds the job converts, and how.
-_CONVERTED = {"table", "forum", *EVENT_MEMBERS}
+#: The tables the course documents and an org's opt-in list fill, by member kind.
+_DOCUMENTS = {**DOCUMENT_MEMBERS, **ORG_MEMBERS}
 
 
 @dataclass
@@ -106,27 +118,33 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
     order = {member_table(token): index for index, token in enumerate(LOADED_TABLES)}
     tasks: list[Task] = []
     skipped: list[str] = []
+    # The courses earlier packages' tables name, by {org}-{course}-{run}: a course document whose
+    # own package names none is keyed as the database would know its course by then.
+    known: dict[str, str] = {}
     for package in packages:
         chosen = []
+        members = []
         for member in package.members:
-            label = member_label(package, member)
             result = classify_member(package, member, options)
-            if result is not None:
-                skipped.append(f"{label}: {result.message}")
-                continue
+            if result is None:
+                members.append(member)
+            else:
+                skipped.append(f"{member_label(package, member)}: {result.message}")
+        courses = entity_courses(package, members, options)
+        for member in members:
             name = member.name
-            if name.kind not in _CONVERTED:
-                what = "an org's e-mail opt-in list" if name.kind in ORG_MEMBERS else "a course document"
-                skipped.append(f"{label}: {what}, not converted by the Spark job (import_package loads it)")
-                continue
-            if name.kind == "table" and name.table in JOINED:
+            # The import's order: tables (joined ones among them), then documents (the forum's
+            # among them), then tracking logs oldest first, then org-level lists.
+            if name.kind in DOCUMENT_MEMBERS:
+                kind, table, token, place = name.kind, _DOCUMENTS[name.kind], "", (1, 0, "", member.path)
+            elif name.kind in ORG_MEMBERS:
+                kind, table, token, place = name.kind, _DOCUMENTS[name.kind], "", (3, 0, "", member.path)
+            elif name.kind == "table" and name.table in JOINED:
                 kind, table, token = JOINED_KIND, f"{JOINED_PREFIX}{name.table}", name.table or ""
                 place = (0, order[member_table(token)], "", member.path)
             elif name.kind == "table":
                 kind, table, token = "table", member_table(name.table or ""), name.table or ""
                 place = (0, order[table], "", member.path)
-            elif name.kind == "forum":
-                kind, table, token, place = "forum", FORUM_TABLE, "", (1, 0, "", member.path)
             else:
                 kind, table, token = "events", EVENTS_TABLE, ""
                 place = (2, 0, str(name.date or datetime.date.min), member.path)
@@ -134,7 +152,23 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
         for _place, member, kind, table, token in sorted(chosen, key=lambda choice: choice[0]):
             number = len(tasks) + 1
             label = member_label(package, member)
-            tasks.append(Task(str(package.path), member.path, number, kind, table, token, member.size, label))
+            entity = member.name.entity or ""
+            course, earlier = courses.get(entity, ""), known.get(entity, "")
+            tasks.append(
+                Task(
+                    str(package.path),
+                    member.path,
+                    number,
+                    kind,
+                    table,
+                    token,
+                    member.size,
+                    label,
+                    course,
+                    earlier,
+                )
+            )
+        known.update(courses)
         package.close()
     return tasks, skipped
 
@@ -194,6 +228,9 @@ def run_job(
         by_table: dict[str, list[Task]] = {}
         for task in tasks:
             by_table.setdefault(task.table, []).append(task)
+            if task.kind == "course_olx":  # its content tree too
+                by_table.setdefault(CONTENT_TABLE, []).append(task)
+        complete = frozenset(number for number, counts in loaded.items() if counts.get("complete"))
         written: list[LakeTable] = []
 
         def convert(name: str) -> None:
@@ -211,7 +248,10 @@ def run_job(
                 )
                 return
             table = lake_table(_model(name))
-            kept = _kept_rows(spark, table, by_table[name], loaded, staging)
+            if name in DOCUMENT_TABLES:
+                kept = _folded_rows(spark, table, by_table[name], loaded, staging, complete)
+            else:
+                kept = _kept_rows(spark, table, by_table[name], loaded, staging)
             if name == EVENTS_TABLE:
                 _write_log_files(spark, out, kept, by_table[name], loaded, result, written)
             if name == SUBSECTION_GRADES:
@@ -289,26 +329,76 @@ def _kept_rows(
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    files = [staging_file(staging, task) for task in tasks if task.number in loaded]
-    files = [str(path) for path in files if path.exists()]  # a member of no rows has none
-    if not files:
+    staged = _staged(spark, table, tasks, loaded, staging)
+    if staged is None:
         return spark.createDataFrame([], from_arrow_schema(table.schema))
-    staged = spark.read.schema(from_arrow_schema(staged_schema(table))).parquet(*files)
     if table.name == EVENTS_TABLE:
-        key, newest_first = ["line_hash"], False  # the first copy of an event is kept
+        key, newest_first = [F.col("line_hash")], False  # the first copy of an event is kept
     elif table.name == FORUM_TABLE:
-        key, newest_first = ["post_id"], True
+        key, newest_first = [F.col("post_id")], True
+    elif table.name == OPT_IN_TABLE:
+        key, newest_first = opt_in_key(), True
     else:
-        key, newest_first = list(table_spec(table.name).key), True
+        key, newest_first = [F.col(column) for column in table_spec(table.name).key], True
     order = F.col("_order").desc() if newest_first else F.col("_order").asc()
     window = Window.partitionBy(*key).orderBy(order)
     kept = staged.withColumn("_rank", F.row_number().over(window)).filter(F.col("_rank") == 1)
+    return _with_ids(kept, table, tasks, loaded)
+
+
+def opt_in_key() -> list[Any]:
+    """The key an opt-in row is upserted on, as the importer matches it: (org, user_id, course),
+    or (org, e-mail, course) for a 2016 row, which has no user_id; course keys ignoring case,
+    as the unique index compares them."""
+    from pyspark.sql import functions as F
+
+    user_id = F.col("user_id")
+    return [F.col("org"), user_id, F.when(user_id.isNull(), F.col("email")), F.lower(F.col("course_id"))]
+
+
+def _staged(
+    spark: SparkSession, table: LakeTable, tasks: list[Task], loaded: dict[int, dict], staging: Path
+) -> DataFrame | None:
+    """The table's staged rows from the members that loaded (None: there are none)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    files = [staging_file(staging, task, table=table.name) for task in tasks if task.number in loaded]
+    files = [str(path) for path in files if path.exists()]  # a member of no rows has none
+    if not files:
+        return None
+    return spark.read.schema(from_arrow_schema(staged_schema(table))).parquet(*files)
+
+
+def _with_ids(kept: DataFrame, table: LakeTable, tasks: list[Task], loaded: dict[int, dict]) -> DataFrame:
+    """The kept rows with the ids their files do not carry (:func:`_numbered`), in the table's columns."""
+    from pyspark.sql import functions as F
+
     pk = table.model._meta.pk.column
     id_type = table.schema.field(pk).type
     if pa.types.is_integer(id_type):
         number = _numbered(tasks, loaded).cast("int" if pa.types.is_int32(id_type) else "bigint")
         kept = kept.withColumn(pk, F.coalesce(F.col(pk), number))
     return kept.select(*table.schema.names)
+
+
+def _folded_rows(
+    spark: SparkSession,
+    table: LakeTable,
+    tasks: list[Task],
+    loaded: dict[int, dict],
+    staging: Path,
+    complete: frozenset[int],
+) -> DataFrame:
+    """A course document's table: each course's rows folded member by member in a Spark task
+    (:func:`.convert.fold_course`: a course's documents are small; its courses are many)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    staged = _staged(spark, table, tasks, loaded, staging)
+    if staged is None:
+        return spark.createDataFrame([], from_arrow_schema(table.schema))
+    fold = course_folder(name=table.name, complete=complete)
+    folded = staged.groupBy(table.course_column).applyInArrow(fold, staged.schema)
+    return _with_ids(folded, table, tasks, loaded)
 
 
 def _numbered(tasks: list[Task], done: dict[int, dict]) -> Any:

@@ -8,7 +8,7 @@ up, so this module imports neither Django nor the models; :func:`run_tasks` sets
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,11 +25,13 @@ class Task:
     package: str  # the package's path
     member: str  # the member's path in the package
     number: int  # its place in the job's load order (from 1)
-    kind: str  # "table", "events" or "forum"
+    kind: str  # "table", "joined", "events", "forum", "course_structure", "course_olx" or "email_opt_in"
     table: str  # the lake table it fills
     token: str = ""  # a table member's table token
     size: int = 0  # its size in bytes (the biggest members start first)
     label: str = ""  # how messages name it: {package}/{path}
+    course: str = ""  # a course document's course, as its package's tables name it ("": none does)
+    known: str = ""  # the course an earlier package's tables name for its {org}-{course}-{run}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,21 @@ def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules, staging: str) 
     for batch in batches:
         for task in batch.to_pylist():
             yield from convert_member(Task(**task), rules, staging=Path(staging))
+
+
+def course_folder(*, name: str, complete: frozenset[int]) -> Callable:
+    """A Spark task's function (``applyInArrow``): one course's staged rows of a course document's
+    table, as the loads of its members in turn leave them (:func:`.convert.fold_course`)."""
+
+    # Without annotations: Spark reads a function's type hints to tell how to call it, and
+    # fails on hints it cannot resolve (this module imports pyarrow only for type checking).
+    def fold(table):
+        setup_django()
+        from .convert import fold_course
+
+        return fold_course(table, name=name, complete=complete)
+
+    return fold
 
 
 def setup_django() -> None:

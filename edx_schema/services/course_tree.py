@@ -8,6 +8,8 @@ from before structures were exported has the OLX alone, and that serves.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 from django.db import transaction
 
@@ -25,20 +27,8 @@ def save_content(*, course_id: str, tree: CourseTree, source: str) -> RowCounts:
     """Store ``tree`` (read from the OLX export ``source``) as the course's content, replacing
     what an earlier export stored."""
     counts = RowCounts(read=len(tree.blocks))
-    rows = (
-        CourseContentBlock(
-            course_id=course_id,
-            usage_key=block.usage_key,
-            category=block.category[:255],
-            position=position,
-            children=list(block.children),
-            settings=_settings(block),
-            max_score=block.max_score,
-            group_id_to_child={str(group): child for group, child in block.group_id_to_child.items()},
-            source=source[:255],
-        )
-        for position, block in enumerate(tree.pre_order())
-    )
+    values = content_rows(course_id=course_id, tree=tree, source=source)
+    rows = (CourseContentBlock(**row) for row in values)
     with transaction.atomic():
         counts.deleted = CourseContentBlock.objects.filter(course_id=course_id).delete()[0]
         for batch in batches(rows, size=lambda row: len(str(row.settings)) + 100 * len(row.children)):
@@ -46,6 +36,23 @@ def save_content(*, course_id: str, tree: CourseTree, source: str) -> RowCounts:
             counts.inserted += len(batch)
     counts.deleted = max(counts.deleted - counts.inserted, 0)
     return counts
+
+
+def content_rows(*, course_id: str, tree: CourseTree, source: str) -> Iterator[dict[str, Any]]:
+    """The tree's blocks as rows of ``edx_schema_coursecontentblock``, in course order (shared by
+    :func:`save_content` and the lake's Spark job)."""
+    for position, block in enumerate(tree.pre_order()):
+        yield {
+            "course_id": course_id,
+            "usage_key": block.usage_key,
+            "category": block.category[:255],
+            "position": position,
+            "children": list(block.children),
+            "settings": _settings(block),
+            "max_score": block.max_score,
+            "group_id_to_child": {str(group): child for group, child in block.group_id_to_child.items()},
+            "source": source[:255],
+        }
 
 
 def _settings(block: TreeBlock) -> dict:

@@ -119,7 +119,9 @@ def batches(items: Iterable[T], *, size: Callable[[T], int], count: int = 1_000)
         yield batch
 
 
-def _values(block: Block) -> dict[str, Any]:
+def block_values(block: Block) -> dict[str, Any]:
+    """A block's row in ``edx_schema_courseblock``, but for its course and usage key (shared by
+    :func:`save_outline` and the lake's Spark job)."""
     return {
         "category": block.category[:255],
         "parent": block.parent or "",
@@ -156,7 +158,7 @@ def save_outline(*, course_id: str, blocks: Iterable[Block], complete: bool = Tr
         )
         after = 0 if complete or not stored else _next_position(course_id)
         for batch in batches(blocks, size=lambda block: len(json.dumps(block.metadata))):
-            wanted = {block.usage_key: _values(block) for block in batch}
+            wanted = {block.usage_key: block_values(block) for block in batch}
             saved.read += len(batch)
             pks = {key: stored.pop(key) for key in wanted if key in stored}
             current = {
@@ -168,12 +170,10 @@ def save_outline(*, course_id: str, blocks: Iterable[Block], complete: bool = Tr
             new, changed = [], []
             for key, values in wanted.items():
                 pk = pks.get(key)
+                placed(values, None if pk is None else current[pk], complete=complete, after=after)
                 if pk is None:
-                    values["position"] += after
                     new.append(CourseBlock(course_id=course_id, usage_key=key, **values))
                     continue
-                if not complete:  # a fragment does not say where a stored block is in the course
-                    values.update({name: current[pk][name] for name in _PLACE_FIELDS})
                 if current[pk] != values:
                     changed.append(CourseBlock(pk=pk, **values))
                 else:
@@ -190,6 +190,18 @@ def save_outline(*, course_id: str, blocks: Iterable[Block], complete: bool = Tr
 
 #: Where a block is in its course's order.
 _PLACE_FIELDS = ("position", "depth", "parent")
+
+
+def placed(values: dict[str, Any], stored: dict[str, Any] | None, *, complete: bool, after: int) -> None:
+    """Put a block's ``values`` in its course's order, given the block as stored (None: new).
+
+    A new block of a fragment comes ``after`` the stored blocks (0 for a whole course); a stored
+    block keeps its place when the outline is a fragment, which does not say where it is.
+    """
+    if stored is None:
+        values["position"] += after
+    elif not complete:
+        values.update({name: stored[name] for name in _PLACE_FIELDS})
 
 
 def _next_position(course_id: str) -> int:
@@ -244,27 +256,43 @@ def parse_policy(text: str, *, source: str) -> dict[str, Any]:
     return policy
 
 
-def save_grading_policy(*, course_id: str, text: str, source: str) -> Saved:
-    """Store the course's grading policy from the JSON ``text`` (merged with the LMS defaults).
+def policy_values(*, course_id: str, text: str, source: str) -> tuple[str, dict[str, Any]]:
+    """The course key as stored, and the grading policy's row in ``edx_schema_gradingpolicy``
+    (shared by :func:`save_grading_policy` and the lake's Spark job).
 
     Raises InvalidKeyError for a ``course_id`` that is not a course key, GradingPolicyError for a
     policy that cannot be used.
     """
     course_id = str(keys.course_key(course_id))
     policy = parse_policy(text, source=source)
-    values = {
+    return course_id, {
         "raw": text,
         "grader": policy["GRADER"],
         "grade_cutoffs": policy["GRADE_CUTOFFS"],
         "grading_policy_hash": grading_policy_hash(policy),
         "source": source[:255],
     }
+
+
+def policy_changed(stored: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether a new policy's ``values`` replace the stored row's (an unchanged one is not
+    rewritten: its source stays the file that brought it first)."""
+    return stored["grading_policy_hash"] != values["grading_policy_hash"] or stored["raw"] != values["raw"]
+
+
+def save_grading_policy(*, course_id: str, text: str, source: str) -> Saved:
+    """Store the course's grading policy from the JSON ``text`` (merged with the LMS defaults).
+
+    Raises InvalidKeyError for a ``course_id`` that is not a course key, GradingPolicyError for a
+    policy that cannot be used.
+    """
+    course_id, values = policy_values(course_id=course_id, text=text, source=source)
     saved = Saved(read=1)
     row = GradingPolicy.objects.filter(course_id=course_id).first()
     if row is None:
         GradingPolicy.objects.create(course_id=course_id, **values)
         saved.inserted = 1
-    elif row.grading_policy_hash != values["grading_policy_hash"] or row.raw != text:
+    elif policy_changed(vars(row), values):
         for name, value in values.items():
             setattr(row, name, value)
         row.save()

@@ -7,11 +7,22 @@ import gzip
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from edx_schema.lake.convert import DONE, FAILED, REJECT, convert_member, staging_file
+from edx_schema.lake.convert import (
+    DONE,
+    FAILED,
+    REJECT,
+    convert_member,
+    fold_course,
+    staged_schema,
+    staging_file,
+)
+from edx_schema.lake.schema import lake_table
 from edx_schema.lake.tasks import Rules, Task
+from edx_schema.models import CourseBlock, CourseContentBlock, GradingPolicy
 
 HEADER = "\t".join(
     [
@@ -166,3 +177,114 @@ def test_a_bug_in_a_decoder_fails_the_member_not_the_job(tmp_path, monkeypatch):
     assert [note["_kind"] for note in notes] == [FAILED]
     assert notes[0]["_reason"] == "not loaded: unexpected TypeError: a bug"
     assert not staging_file(tmp_path / "staging", task).exists()
+
+
+OPT_IN = "universityx-email_opt_in-prod-analytics.csv"
+OPT_IN_HEADER = "user_id,username,email,full_name,course_id,is_opted_in_for_email,preference_set_datetime"
+OPT_IN_ROW = (
+    "{id},learner{id},l{id}@example.org,Learner,course-v1:UniversityX+CS-101x+3T2024,True,"
+    "2024-08-03 18:51:10+00:00"
+)
+
+
+def test_an_opt_in_list_is_staged_with_its_org_and_a_bad_row_says_where(tmp_path):
+    rows = [OPT_IN_HEADER, OPT_IN_ROW.format(id=7), OPT_IN_ROW.format(id=9).replace(",True,", ",maybe,")]
+    folder = package(tmp_path, "\r\n".join(rows) + "\r\n", name=OPT_IN)
+    options = {"kind": "email_opt_in", "table": "edx_schema_emailoptin", "token": ""}
+    task, notes = run(folder, OPT_IN, tmp_path / "strict", **options)
+    assert [note["_kind"] for note in notes] == [REJECT, FAILED]
+    assert (notes[0]["_line"], notes[0]["_column"], notes[0]["_value"]) == (
+        3,
+        "is_opted_in_for_email",
+        "maybe",
+    )
+    assert not staging_file(tmp_path / "strict", task).exists()
+    task, notes = run(folder, OPT_IN, tmp_path / "skip", skip_bad_rows=True, **options)
+    assert [note["_kind"] for note in notes] == [REJECT, DONE]
+    (row,) = pq.read_table(staging_file(tmp_path / "skip", task)).to_pylist()
+    assert (row["org"], row["user_id"], row["is_opted_in_for_email"]) == ("universityx", 7, True)
+    assert str(row["preference_set_datetime"]) == "2024-08-03 18:51:10+00:00"
+    assert row["id"] is None  # numbered by the job
+
+
+def test_a_course_structure_that_is_not_json_fails_saying_where(tmp_path):
+    name = "UniversityX-CS-101x-3T2024-course_structure-prod-analytics.json"
+    folder = package(tmp_path, '{"block-v1:UniversityX+CS-101x+3T2024+type@course+block@c": {', name=name)
+    options = {"kind": "course_structure", "table": "edx_schema_courseblock", "token": ""}
+    task, notes = run(folder, name, tmp_path / "staging", **options)
+    (failed,) = notes
+    assert failed["_kind"] == FAILED
+    assert failed["_file"].endswith(name)
+    assert failed["_line"] == 1
+    assert not staging_file(tmp_path / "staging", task).exists()
+
+
+def _staged(model, rows: list[dict]) -> pa.Table:
+    table = lake_table(model)
+    schema = staged_schema(table)
+    return pa.Table.from_pylist(
+        [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+    )
+
+
+def _block(member: int, line: int, key: str, position: int, name: str, parent: str = "c") -> dict:
+    values = {"course_id": "course-v1:O+C+R", "usage_key": key, "category": "html", "parent": parent}
+    values.update(position=position, depth=1, display_name=name, _member=member, _order=(member << 32) + line)
+    return values
+
+
+def test_a_whole_course_structure_replaces_the_outline_and_a_fragment_adds_after_it():
+    rows = [
+        _block(1, 1, "a", 0, "A"),
+        _block(1, 2, "b", 1, "B"),
+        _block(2, 1, "b", 0, "B, renamed"),  # whole: b now first, a gone
+        _block(2, 2, "c", 1, "C"),
+        _block(3, 1, "c", 0, "C, in a fragment", parent="elsewhere"),  # a fragment: c keeps its place
+        _block(3, 2, "d", 0, "D"),  # new in a fragment: after the stored blocks
+    ]
+    folded = fold_course(
+        _staged(CourseBlock, rows), name="edx_schema_courseblock", complete=frozenset({1, 2})
+    )
+    kept = {row["usage_key"]: row for row in folded.to_pylist()}
+    assert sorted(kept) == ["b", "c", "d"]
+    assert (kept["b"]["position"], kept["b"]["display_name"]) == (0, "B, renamed")
+    assert (kept["c"]["position"], kept["c"]["parent"], kept["c"]["display_name"]) == (
+        1,
+        "c",
+        "C, in a fragment",
+    )
+    assert kept["d"]["position"] == 2
+    # An updated block keeps the row that numbers it (its id): b was first staged by member 1.
+    assert kept["b"]["_member"] == 1
+    assert kept["d"]["_member"] == 3
+
+
+def test_an_unchanged_policy_keeps_its_source_and_content_is_the_last_exports():
+    def policy(member: int, raw: str, source: str) -> dict:
+        return {
+            "course_id": "course-v1:O+C+R",
+            "raw": raw,
+            "grading_policy_hash": raw,
+            "source": source,
+            "_member": member,
+            "_order": (member << 32) + 1,
+        }
+
+    rows = [policy(1, "p", "first"), policy(2, "p", "second")]
+    (kept,) = fold_course(
+        _staged(GradingPolicy, rows), name="edx_schema_gradingpolicy", complete=frozenset()
+    ).to_pylist()
+    assert kept["source"] == "first"
+    rows.append(policy(3, "q", "third"))
+    (kept,) = fold_course(
+        _staged(GradingPolicy, rows), name="edx_schema_gradingpolicy", complete=frozenset()
+    ).to_pylist()
+    assert (kept["raw"], kept["source"], kept["_member"]) == ("q", "third", 1)
+    content = [
+        {"course_id": "course-v1:O+C+R", "usage_key": key, "_member": member, "_order": (member << 32) + line}
+        for member, line, key in [(1, 1, "a"), (1, 2, "b"), (2, 1, "a")]
+    ]
+    folded = fold_course(
+        _staged(CourseContentBlock, content), name="edx_schema_coursecontentblock", complete=frozenset()
+    )
+    assert [(row["usage_key"], row["_member"]) for row in folded.to_pylist()] == [("a", 2)]
