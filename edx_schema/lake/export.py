@@ -38,8 +38,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import connection, models
-from django.db.models import Max
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Func, Max
+from django.db.models.functions import Cast
 
 from ..errors import EdxSchemaError
 from ..models import ImportRecord, TrackingEvent, TrackingLogFile
@@ -47,8 +47,12 @@ from .schema import COURSE, DATE, EVENTS_TABLE, ORG, LakeTable, column_array, la
 
 MANIFEST = "_manifest.json"
 FORMAT_VERSION = 1
-#: Rows read (and written as one row group) at a time.
+#: Rows read (and written as one row group) at a time, at most; fewer, at least MIN_PAGE, when
+#: a page of the table's rows would hold more than about PAGE_BYTES.
 PAGE = 50_000
+MIN_PAGE = 1_000
+FIRST_PAGE = 10_000
+PAGE_BYTES = 32 << 20
 #: Columns written as '': the password hashes of the database's own admin accounts (a package's
 #: users have none) must not travel with the data.
 WITHHELD = frozenset({("auth_user", "password")})
@@ -185,14 +189,19 @@ def _changes(marks: dict[str, int]) -> _Changes:
         else:
             whole.add(table)
     files = TrackingLogFile.objects.filter(id__gt=marks.get("tracking_log_file", 0))
-    days = (
-        TrackingEvent.objects.filter(file_id__in=files.values("id"))
-        .annotate(day=TruncDate("time", tzinfo=datetime.UTC))
-        .values_list("org_id", "day")
-        .distinct()
-    )
+    days = _event_days(TrackingEvent.objects.filter(file_id__in=files.values("id")))
     imported = bool(courses or whole) or files.exists()
-    return _Changes(courses=courses, whole=whole, imported=imported, event_days=set(days))
+    return _Changes(courses=courses, whole=whole, imported=imported, event_days=days)
+
+
+def _event_days(events: models.QuerySet) -> set[tuple[str, datetime.date]]:
+    """The (org, UTC day) of ``events``, by the database's own DATE() of the stored UTC time
+    (Django's TruncDate is a Python function per row on SQLite)."""
+    day = Func("time", function="DATE", output_field=models.DateField())
+    rows = _raw(events.annotate(lake_day=day).values_list("org_id", "lake_day").distinct().order_by())
+    return {
+        (org, datetime.date.fromisoformat(value) if isinstance(value, str) else value) for org, value in rows
+    }
 
 
 # -- writing a table ------------------------------------------------------------------------------
@@ -229,13 +238,12 @@ def _export_table(
 def _partition_values(table: LakeTable) -> list[tuple]:
     manager = table.model._default_manager
     if table.partition_by == (COURSE,):
-        column = _text(table, table.course_column)
-        values = manager.annotate(lake_partition=column).values_list("lake_partition", flat=True).distinct()
+        # As the driver gives them (a course key field would parse each), from the course index.
+        values = _raw(manager.values_list(table.course_column).distinct().order_by())
         # NULL and '' share Hive's default partition: read once.
-        return sorted({(None if value == "" else value,) for value in values}, key=_sort_key)
+        return sorted({(None if value == "" else value,) for (value,) in values}, key=_sort_key)
     if table.partition_by == (ORG, DATE):
-        days = manager.annotate(day=TruncDate("time", tzinfo=datetime.UTC)).values_list("org_id", "day")
-        return sorted(set(days.distinct()), key=_sort_key)
+        return sorted(_event_days(manager.all()), key=_sort_key)
     return [()]
 
 
@@ -251,7 +259,8 @@ def _folder(root: Path, table: LakeTable, value: tuple) -> Path:
 
 
 def _partition_rows(table: LakeTable, value: tuple) -> Iterator[list[tuple]]:
-    """The partition's rows, a page at a time, in primary-key order."""
+    """The partition's rows, a page at a time, in primary-key order, as the database driver gives
+    them (no field converters: :func:`.schema.column_array` turns a page's columns into Arrow)."""
     queryset = table.model._default_manager.all()
     if table.partition_by == (COURSE,):
         (course,) = value
@@ -273,16 +282,38 @@ def _partition_rows(table: LakeTable, value: tuple) -> Iterator[list[tuple]]:
     names = list(expressions)
     queryset = queryset.annotate(**expressions).order_by(pk)
     after = None
-    # Keyset pages, not iterator(): MySQLdb buffers a whole result on the client.
+    limit = FIRST_PAGE
+    # Keyset pages, not iterator(): MySQLdb buffers a whole result on the client. A page is
+    # read with the driver's cursor: Django's per-value converters (a datetime parsed from
+    # SQLite's text, say) cost more than the rest of the export, and Arrow converts whole
+    # columns in C instead (column_array).
     while True:
         page = queryset if after is None else queryset.filter(**{f"{pk}__gt": after})
-        rows = list(page.values_list(pk, *names)[:PAGE])
+        rows = _raw(page.values_list(pk, *names)[:limit])
         if not rows:
             return
         yield [row[1:] for row in rows]
-        if len(rows) < PAGE:
+        if len(rows) < limit:
             return
         after = rows[-1][0]
+        limit = _page_rows(rows)
+
+
+def _raw(queryset: models.QuerySet) -> list[tuple]:
+    """The rows of ``queryset`` as the database driver gives them: no field converters."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _page_rows(rows: list[tuple]) -> int:
+    """Rows of the width of ``rows`` (a sample of them) that hold about PAGE_BYTES in memory: a
+    page of wide rows (events, outlines) is shorter, so that memory is bounded by bytes, not by
+    a row count that suits narrow rows."""
+    sample = rows[:: max(len(rows) // 100, 1)]
+    size = sum(len(value) + 56 if isinstance(value, str) else 32 for row in sample for value in row)
+    return max(MIN_PAGE, min(PAGE, int(PAGE_BYTES * len(sample) / max(size, 1))))
 
 
 def _text(table: LakeTable, name: str) -> Any:

@@ -19,6 +19,7 @@ so a reader that ignores partitions loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from collections.abc import Sequence
@@ -146,11 +147,22 @@ def column_array(values: Sequence[Any], column: Column) -> pa.Array:
         # Parsed by Arrow, in C: the text is the canonical form the converters checked.
         naive = pa.timestamp("us") if pa.types.is_timestamp(type_) else type_
         return pa.array(values, pa.string()).cast(naive).cast(type_)
+    # Whole columns in C where the values allow it (text is text, a datetime is naive UTC, a
+    # boolean is a bool or MySQL's 0/1), value by value in Python otherwise.
     if pa.types.is_timestamp(type_):
+        if isinstance(first, datetime.datetime) and first.tzinfo is None:
+            with contextlib.suppress(pa.ArrowException, TypeError, ValueError):
+                return pa.array(values, pa.timestamp("us")).cast(type_)
         values = [_utc(value) for value in values]
     elif pa.types.is_boolean(type_):
+        if isinstance(first, int):
+            with contextlib.suppress(pa.ArrowException, TypeError, ValueError):
+                source = type_ if isinstance(first, bool) else pa.int64()  # bool, or MySQL's 0/1
+                return pa.array(values, source).cast(type_)
         values = [None if value is None else bool(value) for value in values]
     elif pa.types.is_string(type_):
+        with contextlib.suppress(pa.ArrowException, TypeError, ValueError):
+            return pa.array(values, type_)  # str values (or None) only
         values = [None if value is None else str(value) for value in values]
     return pa.array(values, type_)
 
