@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_errors < 0:
         parser.error(f"--max-errors must be 0 or more, not {args.max_errors}")
+    if args.piece_mb < 1:
+        parser.error(f"--piece-mb must be 1 or more, not {args.piece_mb}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "edx_schema.lake.job_settings"  # models, no database
     try:
         import django
@@ -58,7 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         spark = spark_session(args.master)
         if args.verbosity < 2:
             spark.sparkContext.setLogLevel("ERROR")
-        result = run_job(spark=spark, paths=args.paths, out=Path(args.out), options=options)
+        result = run_job(
+            spark=spark,
+            paths=args.paths,
+            out=Path(args.out),
+            options=options,
+            piece_bytes=args.piece_mb << 20,
+        )
     except EdxSchemaError as error:
         return _fail(str(error))
     except Exception as error:  # Spark's own failures (no Java, an executor lost): one line, no trace
@@ -116,6 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--passphrase-file",
         help=f"A file whose first line is the key's passphrase (or set {PASSPHRASE_ENV}).",
+    )
+    parser.add_argument(
+        "--piece-mb",
+        type=int,
+        default=256,
+        metavar="MB",
+        help="Convert a plain table file bigger than this in pieces of about this size, a Spark "
+        "task each (default 256; encrypted files are converted whole).",
     )
     parser.add_argument("-v", "--verbosity", type=int, choices=(0, 1, 2), default=1)
     return parser

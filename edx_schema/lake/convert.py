@@ -1,10 +1,13 @@
-"""Package members as lake rows: what the Spark job's tasks run, one member per task.
+"""Package members as lake rows: what the Spark job's tasks run, one member (or one piece of a
+big plain table file) per task.
 
 The importer's own decoders and converters (the TSV reader and a table's :class:`RowPlan`, the
-tracking-log and forum decoders), writing Arrow record batches of the member's lake table
-instead of database rows, so that a value means the same whichever way it reached the lake.
+tracking-log, forum, course-document and opt-in decoders), writing Arrow record batches of the
+member's lake table instead of database rows, so that a value means the same whichever way it
+reached the lake.
 
-A task writes its member's rows to one staging file, ``{staging}/{table}/member-{number}.parquet``:
+A task writes its member's rows to one staging file, ``{staging}/{table}/member-{number}.parquet``
+(``-{piece}`` before the suffix for a piece; an OLX export's content tree beside it, in its table's folder):
 the table's columns, then ``_member`` (the member's place in the job's load order) and
 ``_order`` (the row's place, ``_member * 2**32 + line``, so that "the last row of a key wins",
 the importer's upsert, and "the first copy of an event wins", its ``INSERT IGNORE``, are a
@@ -52,6 +55,7 @@ from ..package.source import (
     open_package,
 )
 from ..package.tsv import TsvReader
+from ..package.tsv.records import count_lines, record_start
 from ..services.course_tree import content_rows
 from ..services.outline import block_values, placed, policy_changed, policy_values
 from .schema import Column, LakeTable, arrow_type, column_array, lake_table
@@ -66,6 +70,7 @@ META = pa.schema(
     [
         ("_member", pa.int32()),
         ("_order", pa.int64()),
+        ("_piece", pa.int32()),
         ("_kind", pa.string()),
         ("_file", pa.string()),
         ("_line", pa.int64()),
@@ -101,7 +106,19 @@ def join_stage(token: str) -> LakeTable:
 
 def staging_file(staging: Path, task: Task, *, table: str | None = None) -> Path:
     """Where a task stages its member's rows of ``table`` (by default, the task's table)."""
-    return staging / (table or task.table) / f"member-{task.number:07d}.parquet"
+    piece = f"-{task.piece:05d}" if task.piece else ""
+    return staging / (table or task.table) / f"member-{task.number:07d}{piece}.parquet"
+
+
+def piece_bounds(package_path: str, member_path: str, start: int, end: int) -> tuple[int, int, int]:
+    """Where the piece of a plain member from byte ``start`` to ``end`` really starts and ends
+    (the first records starting at or after each) and how many lines it holds."""
+    package = _package(package_path)
+    member = next(m for m in package.members if m.path == member_path)
+    with open_member(package, member) as raw:
+        begin = record_start(raw, start)
+        finish = record_start(raw, end) if end < member.size else member.size
+        return begin, finish, count_lines(raw, begin, finish)
 
 
 def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.RecordBatch]:
@@ -119,21 +136,12 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
         label = member_label(package, member)
         decryption = Decryption(gnupghome=rules.gnupghome, passphrase=rules.passphrase)
         with open_member(package, member, decryption=decryption) as raw:
-            hashing = HashingReader(raw)
-            stream = io.BufferedReader(hashing, buffer_size=1 << 20)
-            convert = {
-                "table": _table_rows,
-                JOINED_KIND: _table_rows,
-                "events": _event_rows,
-                "forum": _forum_rows,
-                "course_structure": _outline_rows,
-                "course_olx": _export_rows,
-                "email_opt_in": _opt_in_rows,
-            }[task.kind]
-            done = yield from convert(stream, task=task, rules=rules, out=out, label=label, member=member)
-            while stream.read(1 << 20):  # the checksum is of every byte, read or not
-                pass
-            done["sha256"] = hashing.hexdigest()
+            if task.start or task.stop_line:  # a piece of a plain member, read in place
+                done = yield from _piece_rows(raw, task=task, rules=rules, out=out, label=label)
+            else:
+                done = yield from _member_rows(
+                    raw, task=task, rules=rules, out=out, label=label, member=member
+                )
             done["last_line"] = max(batches.last_line for batches in out.all)
         yield from out.flush()
         out.close()
@@ -151,6 +159,26 @@ def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.Re
         return
     done["courses"] = sorted(set().union(*(batches.courses for batches in out.all)))
     yield out.meta(DONE, value=json.dumps(done, sort_keys=True))
+
+
+def _member_rows(raw, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
+    """A whole member, through the converter of its kind; its counts, with the SHA-256 of its bytes."""
+    hashing = HashingReader(raw)
+    stream = io.BufferedReader(hashing, buffer_size=1 << 20)
+    convert = {
+        "table": _table_rows,
+        JOINED_KIND: _table_rows,
+        "events": _event_rows,
+        "forum": _forum_rows,
+        "course_structure": _outline_rows,
+        "course_olx": _export_rows,
+        "email_opt_in": _opt_in_rows,
+    }[task.kind]
+    done = yield from convert(stream, task=task, rules=rules, out=out, label=label, member=member)
+    while stream.read(1 << 20):  # the checksum is of every byte, read or not
+        pass
+    done["sha256"] = hashing.hexdigest()
+    return done
 
 
 @functools.lru_cache(maxsize=8)
@@ -255,7 +283,8 @@ class _Batches:
 
     def meta(self, kind: str, **values: Any) -> pa.RecordBatch:
         """A batch of one row that is not a row of the table: a reject, a failure or the counts."""
-        row = {"_member": self.task.number, "_order": self.base + (values.get("line") or 0), "_kind": kind}
+        row = {"_member": self.task.number, "_piece": self.task.piece, "_kind": kind}
+        row["_order"] = self.base + (values.get("line") or 0)
         row.update({f"_{name}": value for name, value in values.items()})
         return pa.RecordBatch.from_pylist([row], schema=META)
 
@@ -263,9 +292,12 @@ class _Batches:
 # -- the three kinds of member ----------------------------------------------------------------------
 
 
-def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member):
+def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, member: Member, pieces=None):
     """A ``.sql`` member: every record through the table's RowPlan, as an import converts it (a
-    joined member's rows as its stage holds them: the job joins them, :mod:`.joins`)."""
+    joined member's rows as its stage holds them: the job joins them, :mod:`.joins`).
+
+    ``pieces``: a function giving the records of the task's piece, for a member split by bytes.
+    """
     spec = member_spec(task.token)
     reader = TsvReader(stream, file=label, tolerant=True)
     done = {"read": 0, "rejected": 0}
@@ -277,9 +309,29 @@ def _table_rows(stream, *, task: Task, rules: Rules, out: _Batches, label: str, 
             if field.column not in plan.file_columns:
                 raise plan.lacks(header, "its rows are matched by it")
     place = _places(out.table, plan.all_columns)
-    for line, row in _converted(reader, plan.convert, out=out, rules=rules, done=done, label=label):
+    records = reader if pieces is None else pieces(reader)
+    for line, row in _converted(records, plan.convert, out=out, rules=rules, done=done, label=label):
         yield from out.add(line, place(row))
     return done
+
+
+def _piece_rows(raw, *, task: Task, rules: Rules, out: _Batches, label: str):
+    """A piece of a plain ``.sql`` member split by bytes: the header from the member's start, then
+    the records from the piece's first byte, up to the next piece's first line. A record's line
+    is its line in the member, as if it were read whole."""
+
+    def pieces(reader: TsvReader) -> Iterator:
+        if task.start:  # raw is a buffered file (a plain member of a folder), read from there on
+            raw.seek(task.start)
+            records = reader.records_from(raw, first_line=task.first_line)
+        else:
+            records = iter(reader)
+        if not task.stop_line:
+            return records
+        return itertools.takewhile(lambda record: record.line < task.stop_line, records)
+
+    rows = _table_rows(raw, task=task, rules=rules, out=out, label=label, member=None, pieces=pieces)
+    return (yield from rows)
 
 
 def _converted(

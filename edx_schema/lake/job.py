@@ -2,8 +2,9 @@
 
 For data no single server should hold. The driver lists the packages' members and decides, by
 the importer's own rules, which are loaded and in what order; each member is then one Spark task
-(:mod:`.convert`), decoded by the importer's pure decoders and converters, so the job scales with
-the executors. What an import does between rows, Spark does on the converted rows:
+(:mod:`.convert`), or one a piece for a big plain table file (:func:`split_tasks`), decoded by
+the importer's pure decoders and converters, so the job scales with the executors. What an import
+does between rows, Spark does on the converted rows:
 
 - the last row of a key wins (the importer's upsert), the first copy of an event (its
   ``INSERT IGNORE``), a tracking log's bytes count once (the import log's SHA-256);
@@ -32,6 +33,7 @@ import json
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import PackageError
+from ..errors import FormatError, PackageError
 from ..importing.documents import DOCUMENT_MEMBERS
 from ..importing.email_opt_in import OPT_IN_TABLE, ORG_MEMBERS
 from ..importing.joined import JOINED
@@ -66,7 +68,7 @@ from .convert import (
 from .export import FORMAT_VERSION, MANIFEST, LakeError, describe_table, file_sha256
 from .joins import joined_frames, refused, staged_rows
 from .schema import COURSE, DATE, ORG, LakeTable, column_array, lake_table
-from .tasks import Rules, Task, course_folder, run_tasks
+from .tasks import Rules, Task, course_folder, measure_piece, run_tasks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -80,10 +82,12 @@ STAGING = "_staging"
 #: The Spark schema of the tasks' DataFrame: :class:`Task`'s fields.
 TASK_SCHEMA = (
     "package string, member string, number int, kind string, table string, token string, size bigint, "
-    "label string, course string, known string"
+    "label string, course string, known string, piece int, start bigint, first_line bigint, stop_line bigint"
 )
 #: Tables converted at the same time.
 TABLES_AT_ONCE = 4
+#: A plain table member bigger than this is converted in pieces of about this size.
+PIECE_BYTES = 256 << 20
 #: The tasks' table of a joined member: this and its token (its rows fill several tables).
 JOINED_PREFIX = "join:"
 #: The tables the course documents and an org's opt-in list fill, by member kind.
@@ -173,6 +177,63 @@ def plan_tasks(*, paths: Iterable[str | Path], options: ImportOptions) -> tuple[
     return tasks, skipped
 
 
+def split_tasks(spark: SparkSession, tasks: list[Task], *, piece_bytes: int) -> list[Task]:
+    """The tasks, with each plain table member bigger than ``piece_bytes`` (a ``.sql`` file of a
+    folder, not encrypted: one that can be read from any byte) replaced by its pieces, so that
+    one big course's table is converted by as many tasks as it has pieces.
+
+    A piece starts at a record's start (:func:`.package.tsv.records.record_start`). Each piece's
+    first line, for messages and for "the last row of a key wins", is the member's, found by a
+    first Spark job that counts each piece's lines (a read of the bytes, no decoding).
+    """
+    big = [task for task in tasks if task.size > piece_bytes and _splittable(task)]
+    if not big:
+        return tasks
+    wanted = [
+        (task.package, task.member, start, start + piece_bytes)
+        for task in big
+        for start in range(0, task.size, piece_bytes)
+    ]
+    measured = iter(spark.sparkContext.parallelize(wanted, len(wanted)).map(measure_piece).collect())
+    pieces = {
+        task.number: pieces_of(task, [next(measured) for _start in range(0, task.size, piece_bytes)])
+        for task in big
+    }
+    return [piece for task in tasks for piece in pieces.get(task.number, [task])]
+
+
+def pieces_of(task: Task, bounds: list[tuple[int, int, int]]) -> list[Task]:
+    """A member's tasks, one a piece, from its pieces' (first byte, end, lines) in order: each
+    piece's first line, and the first line of the piece after it. A piece inside one long
+    record holds none, and is left out; a member of one piece is read whole."""
+    first_line, kept = 1, []
+    for begin, finish, lines in bounds:
+        if finish > begin or not kept:
+            kept.append((begin, finish, first_line))
+        first_line += lines
+    if len(kept) == 1:
+        return [task]
+    stops = [line for _begin, _finish, line in kept[1:]] + [0]
+    return [
+        dataclasses.replace(
+            task, piece=index, start=begin, first_line=line, stop_line=stop, size=finish - begin
+        )
+        for index, ((begin, finish, line), stop) in enumerate(zip(kept, stops, strict=True))
+    ]
+
+
+def _splittable(task: Task) -> bool:
+    """Whether a task's member can be read from any byte: a plain table file of a folder."""
+    if task.kind != "table":
+        return False
+    package = open_package(task.package)
+    try:
+        member = next((m for m in package.members if m.path == task.member), None)
+        return package.kind in {"folder", "file"} and member is not None and not member.name.encrypted
+    finally:
+        package.close()
+
+
 # -- the run ---------------------------------------------------------------------------------------
 
 
@@ -203,9 +264,15 @@ def spark_session(master: str | None = None, *, app: str = "edx-schema lake") ->
 
 
 def run_job(
-    *, spark: SparkSession, paths: Iterable[str | Path], out: Path, options: ImportOptions | None = None
+    *,
+    spark: SparkSession,
+    paths: Iterable[str | Path],
+    out: Path,
+    options: ImportOptions | None = None,
+    piece_bytes: int = PIECE_BYTES,
 ) -> JobResult:
-    """Convert the packages at ``paths`` into the lake at ``out`` (its tables are replaced)."""
+    """Convert the packages at ``paths`` into the lake at ``out`` (its tables are replaced); a
+    plain table member bigger than ``piece_bytes`` is converted in pieces of about that size."""
     options = options or ImportOptions()
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -223,6 +290,7 @@ def run_job(
         if staging.exists():
             shutil.rmtree(staging)  # left by an interrupted run
         staging.mkdir(parents=True)
+        tasks = split_tasks(spark, tasks, piece_bytes=piece_bytes)
         done, failed = _stage(spark, tasks, rules, staging, result)
         loaded = {number: counts for number, counts in done.items() if number not in failed}
         by_table: dict[str, list[Task]] = {}
@@ -303,21 +371,94 @@ def _stage(
     notes = frame.mapInArrow(run, from_arrow_schema(META)).collect()
     done: dict[int, dict] = {}
     failed: set[int] = set()
-    by_number = {task.number: task for task in tasks}
+    by_member: dict[int, list] = {}
     for note in notes:
-        task = by_number[note["_member"]]
-        if note["_kind"] == DONE:
-            done[task.number] = json.loads(note["_value"])
-            continue
-        entry = {key.lstrip("_"): note[key] for key in ("_file", "_line", "_column", "_value", "_reason")}
-        entry["member"] = task.label
-        if note["_kind"] == REJECT:
-            result.rejects.append(entry)
-        elif note["_kind"] == FAILED:
-            failed.add(task.number)
-            where = f"line {entry['line']}: " if entry["line"] else ""
-            result.failed.append(f"{entry['member']}: {where}{entry['reason']}")
+        by_member.setdefault(note["_member"], []).append(note)
+    pieces: dict[int, list[Task]] = {}
+    for task in tasks:
+        pieces.setdefault(task.number, []).append(task)
+    for number, member_notes in by_member.items():
+        outcome = member_outcome(pieces[number], member_notes, rules)
+        result.rejects.extend(outcome.rejects)
+        if outcome.failure is not None:
+            failed.add(number)
+            result.failed.append(outcome.failure)
+        elif outcome.counts is not None:
+            done[number] = outcome.counts
     return done, failed
+
+
+@dataclass
+class _Outcome:
+    """What one member's load comes to: its bad rows, why it loads nothing (None: it loads), and
+    its counts."""
+
+    rejects: list[dict[str, Any]]
+    failure: str | None
+    counts: dict[str, Any] | None
+
+
+def _bad_row_text(reject: dict[str, Any]) -> str:
+    """A bad row as a FormatError says it: file, line, column, why, and the value."""
+    error = FormatError(
+        reject["reason"],
+        file=reject["file"],
+        line=reject["line"],
+        column=reject["column"],
+        value=reject["value"],
+    )
+    return str(error)
+
+
+def member_outcome(pieces: list[Task], notes: list[dict], rules: Rules) -> _Outcome:
+    """A member's outcome from its tasks' notes. A whole member's notes say it as an import
+    would. The pieces of a split member each say it for their own lines: the member fails at
+    the first place that fails it read whole (a bad row, or the bad row past ``--max-errors``
+    with ``--skip-bad-rows``, or a piece that could not be read), and keeps the rejects up to it."""
+    label = pieces[0].label
+
+    def entry(note: dict) -> dict[str, Any]:
+        fields = {key.lstrip("_"): note[key] for key in ("_file", "_line", "_column", "_value", "_reason")}
+        return {"member": label, **fields}
+
+    rejects = [entry(note) for note in notes if note["_kind"] == REJECT]
+    failures = [note for note in notes if note["_kind"] == FAILED]
+    counted = [json.loads(note["_value"]) for note in notes if note["_kind"] == DONE]
+    if len(pieces) == 1:
+        failure = None
+        if failures:
+            where = f"line {failures[0]['_line']}: " if failures[0]["_line"] else ""
+            failure = f"{label}: {where}{failures[0]['_reason']}"
+        return _Outcome(rejects, failure, None if failures else counted[0])
+    # A split member: its places of failure, by line.
+    rejects = sorted({(r["line"], r["column"] or ""): r for r in rejects}.values(), key=lambda r: r["line"])
+    first_lines = {task.piece: task.first_line for task in pieces}
+    rejected = Counter(note["_piece"] for note in notes if note["_kind"] == REJECT)
+    places: list[tuple[int, str]] = []
+    if rejects and not rules.skip_bad_rows:  # the first bad row fails the member
+        places.append((rejects[0]["line"], _bad_row_text(rejects[0])))
+    if rules.skip_bad_rows and len(rejects) > rules.max_errors:  # so does the one past --max-errors
+        last = rejects[rules.max_errors]
+        text = f"{label}: more than {rules.max_errors} bad rows; the last: {_bad_row_text(last)}"
+        places.append((last["line"], text))
+    for note in failures:
+        if note["_line"]:  # the piece failed at a record (one too long to read, say)
+            places.append((note["_line"], f"line {note['_line']}: {note['_reason']}"))
+            continue
+        count = rejected[note["_piece"]]
+        if count and (not rules.skip_bad_rows or count > rules.max_errors):
+            continue  # the piece's bad rows failed it: placed above, for the whole member
+        places.append((first_lines[note["_piece"]], note["_reason"]))  # it could not be read
+    if not places:
+        counts = {
+            "read": sum(c["read"] for c in counted),
+            "rejected": sum(c["rejected"] for c in counted),
+            "last_line": max(c["last_line"] for c in counted),
+            "courses": sorted({course for c in counted for course in c["courses"]}),
+        }
+        return _Outcome(rejects, None, counts)
+    line, reason = min(places, key=lambda place: place[0])
+    return _Outcome([r for r in rejects if r["line"] <= line], f"{label}: {reason}", None)
 
 
 def _kept_rows(
@@ -407,9 +548,9 @@ def _numbered(tasks: list[Task], done: dict[int, dict]) -> Any:
     from pyspark.sql import functions as F
 
     offsets, total = [], 0
-    for task in sorted(tasks, key=lambda task: task.number):
-        offsets += [F.lit(task.number), F.lit(total)]
-        total += done.get(task.number, {}).get("last_line", 0)
+    for number in sorted({task.number for task in tasks}):  # a split member's pieces share one
+        offsets += [F.lit(number), F.lit(total)]
+        total += done.get(number, {}).get("last_line", 0)
     line = F.col("_order") - F.col("_member").cast("long") * F.lit(1 << LINE_BITS)
     return F.element_at(F.create_map(*offsets), F.col("_member")) + line
 

@@ -32,6 +32,13 @@ class Task:
     label: str = ""  # how messages name it: {package}/{path}
     course: str = ""  # a course document's course, as its package's tables name it ("": none does)
     known: str = ""  # the course an earlier package's tables name for its {org}-{course}-{run}
+    # A piece of a big member split by bytes (:func:`.job.split_tasks`): its number (from 0),
+    # its first byte and line (a record's start), and the first line of the next piece (0: the
+    # member's end). A whole member is piece 0 from byte 0 to its end.
+    piece: int = 0
+    start: int = 0
+    first_line: int = 1
+    stop_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,15 @@ def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules, staging: str) 
     for batch in batches:
         for task in batch.to_pylist():
             yield from convert_member(Task(**task), rules, staging=Path(staging))
+
+
+def measure_piece(piece: tuple[str, str, int, int]) -> tuple[int, int, int]:
+    """A Spark task: where a piece of a member, (package, member, start, end) in bytes, really
+    starts and ends (at records' starts) and how many lines it holds."""
+    setup_django()
+    from .convert import piece_bounds
+
+    return piece_bounds(*piece)
 
 
 def course_folder(*, name: str, complete: frozenset[int]) -> Callable:

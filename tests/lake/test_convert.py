@@ -17,9 +17,11 @@ from edx_schema.lake.convert import (
     REJECT,
     convert_member,
     fold_course,
+    piece_bounds,
     staged_schema,
     staging_file,
 )
+from edx_schema.lake.job import member_outcome, pieces_of
 from edx_schema.lake.schema import lake_table
 from edx_schema.lake.tasks import Rules, Task
 from edx_schema.models import CourseBlock, CourseContentBlock, GradingPolicy
@@ -288,3 +290,58 @@ def test_an_unchanged_policy_keeps_its_source_and_content_is_the_last_exports():
         _staged(CourseContentBlock, content), name="edx_schema_coursecontentblock", complete=frozenset()
     )
     assert [(row["usage_key"], row["_member"]) for row in folded.to_pylist()] == [("a", 2)]
+
+
+def _converted_in(
+    folder: Path, tasks: list[Task], staging: Path, rules: Rules
+) -> tuple[list[dict], list[dict]]:
+    """The notes of each task, and the rows they staged, in the order of their lines."""
+    notes, rows = [], []
+    for task in tasks:
+        notes += [row for batch in convert_member(task, rules, staging=staging) for row in batch.to_pylist()]
+        if staging_file(staging, task).exists():
+            rows += pq.read_table(staging_file(staging, task)).to_pylist()
+    return notes, sorted(rows, key=lambda row: row["_order"])
+
+
+def _bad_user(number: int) -> str:
+    return USER.format(id=number).replace("\t1\t0\tNULL", "\tyes\t0\tNULL")
+
+
+@pytest.mark.parametrize(
+    ("bad", "rules"),
+    [
+        ((), Rules()),
+        ((11, 40), Rules()),  # a bad row fails the member: the first one, in whichever piece
+        ((11, 40), Rules(skip_bad_rows=True)),
+        ((5, 11, 23, 40, 41), Rules(skip_bad_rows=True, max_errors=2)),  # the third fails it
+    ],
+)
+def test_a_member_in_pieces_loads_as_it_loads_whole(tmp_path, bad, rules):
+    users = [_bad_user(number) if number in bad else USER.format(id=number) for number in range(1, 50)]
+    # A record with an escaped LF (two lines), across the pieces' cuts.
+    users[20] = users[20].replace("\t\t\t", "\tA\\\nB\t\t")
+    folder = package(tmp_path, "\n".join([HEADER, *users]) + "\n")
+    whole = Task(str(folder), MEMBER, 3, "table", "auth_user", "auth_user", label=f"{folder.name}/{MEMBER}")
+    size = (folder / MEMBER).stat().st_size
+    bounds = [piece_bounds(str(folder), MEMBER, start, start + 300) for start in range(0, size, 300)]
+    pieces = pieces_of(whole, bounds)
+    assert len(pieces) > 5
+    assert pieces[0].start == 0
+    assert pieces[-1].stop_line == 0
+    notes, rows = _converted_in(folder, [whole], tmp_path / "whole", rules)
+    piece_notes, piece_rows = _converted_in(folder, pieces, tmp_path / "pieces", rules)
+    expected = member_outcome([whole], notes, rules)
+    outcome = member_outcome(pieces, piece_notes, rules)
+    assert outcome.failure == expected.failure
+    assert outcome.rejects == expected.rejects
+    lines = [number + 1 + (number > 21) for number in bad]  # the header is line 1; user 21 has two
+    assert [reject["line"] for reject in outcome.rejects] == lines[: len(outcome.rejects)]
+    assert outcome.rejects or not bad
+    if expected.failure is None:
+        assert outcome.counts["read"] == expected.counts["read"] == 49
+        assert outcome.counts["last_line"] == expected.counts["last_line"]
+        assert [(row["id"], row["_order"]) for row in piece_rows] == [
+            (row["id"], row["_order"]) for row in rows
+        ]
+        assert [row["first_name"] for row in piece_rows if row["id"] == 21] == ["A\nB"]

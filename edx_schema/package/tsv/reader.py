@@ -138,6 +138,11 @@ class TsvReader:
     def __iter__(self) -> Iterator[Record]:
         return self._iterate(self._records)
 
+    def records_from(self, stream: BinaryIO, *, first_line: int) -> Iterator[Record]:
+        """The records of ``stream``, which starts at a record's start on line ``first_line`` of
+        the file this reader read the header of (a piece of a member split by bytes)."""
+        return self._iterate(raw_records(stream, file=self.file, first_line=first_line))
+
     def chunk_records(self, data: bytes, *, first_line: int) -> Iterator[Record]:
         """The records of ``data``, a run of whole records that starts on line ``first_line``.
 

@@ -9,7 +9,7 @@ Pure: no Django import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import BinaryIO
 
@@ -25,11 +25,19 @@ _UNESCAPED_LF = re.compile(rb"(?<!\\)(?:\\\\)*\n")
 
 
 def _backslashes_before(data: bytes, end: int) -> int:
-    """How many backslashes stand right before ``data[end]``; counted in C, a slice at a time."""
+    """How many backslashes stand right before ``data[end]``."""
+    if end <= 0 or data[end - 1] != _BACKSLASH:
+        return 0
+    return _run_before(lambda start, stop: data[start:stop], end)
+
+
+def _run_before(read: Callable[[int, int], bytes], end: int) -> int:
+    """How many backslashes stand right before offset ``end`` of what ``read(start, stop)``
+    reads; counted in C, a slice at a time."""
     count = 0
-    while end > 0 and data[end - 1] == _BACKSLASH:
+    while end > 0:
         start = max(0, end - 4096)
-        piece = data[start:end]
+        piece = read(start, end)
         run = len(piece) - len(piece.rstrip(b"\\"))
         count += run
         if run < len(piece):
@@ -165,3 +173,49 @@ def _record_boundary(buffer: bytes, *, start: int = 0) -> int:
     for match in _UNESCAPED_LF.finditer(buffer, start - _backslashes_before(buffer, start)):
         cut = match.end()
     return cut
+
+
+def record_start(stream: BinaryIO, offset: int) -> int:
+    """The offset of the first record that starts at or after ``offset`` in the seekable
+    ``stream`` of a member: the byte after an LF that no backslash escapes (the stream's size if
+    no record starts there). A member split by bytes is read in pieces from such starts.
+
+    An LF is escaped by an odd run of backslashes right before it, as :func:`raw_records` reads
+    it; a run never crosses an LF, so a look at the bytes around ``offset`` tells.
+    """
+    if offset <= 0:
+        return 0
+    position = offset - 1
+
+    def read(start: int, stop: int) -> bytes:
+        stream.seek(start)
+        return stream.read(stop - start)
+
+    carry = _run_before(read, position)  # backslashes right before the first chunk
+    stream.seek(position)
+    while chunk := stream.read(1 << 16):
+        start = 0
+        while (index := chunk.find(b"\n", start)) >= 0:
+            segment = chunk[start:index]
+            run = len(segment) - len(segment.rstrip(b"\\"))
+            if run == len(segment) and start == 0:
+                run += carry
+            if run % 2 == 0:
+                return position + index + 1
+            start = index + 1
+        tail = chunk[start:]
+        run = len(tail) - len(tail.rstrip(b"\\"))
+        carry = run + carry if run == len(tail) and start == 0 else run
+        position += len(chunk)
+    return position
+
+
+def count_lines(stream: BinaryIO, start: int, end: int) -> int:
+    """How many LFs the bytes of ``stream`` from ``start`` to ``end`` hold."""
+    stream.seek(start)
+    lines = 0
+    left = end - start
+    while left > 0 and (chunk := stream.read(min(left, 1 << 20))):
+        lines += chunk.count(b"\n")
+        left -= len(chunk)
+    return lines
