@@ -126,8 +126,9 @@ def pyarrow_child(lake: str, out: str) -> dict:
 
 
 def measure(env: dict[str, str], *args: str) -> dict:
-    _seconds, _rss, output = child(env, sys.executable, __file__, *args)
-    return json.loads(output.strip().splitlines()[-1])
+    """A child's measurement, with its peak RSS (``child_rss_mb``)."""
+    _seconds, rss, output = child(env, sys.executable, __file__, *args)
+    return {**json.loads(output.strip().splitlines()[-1]), "child_rss_mb": rss}
 
 
 def main() -> None:
@@ -252,6 +253,7 @@ def report_export(export: dict, written: dict, *, backend: str) -> None:
     )
     print(f"pyarrow writing the same rows, decoded: {written['seconds']:.1f} s ({limit_rate:,.0f} rows/s)")
     print(f"  export_lake / pyarrow rows/s: {export_rate / limit_rate:.2f} (pyarrow alone is the limit, 1.0)")
+    print(f"  export_lake's peak RSS: {export['child_rss_mb']} MB")
 
 
 if __name__ == "__main__":
