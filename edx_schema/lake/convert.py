@@ -110,15 +110,22 @@ def staging_file(staging: Path, task: Task, *, table: str | None = None) -> Path
     return staging / (table or task.table) / f"member-{task.number:07d}{piece}.parquet"
 
 
-def piece_bounds(package_path: str, member_path: str, start: int, end: int) -> tuple[int, int, int]:
+def piece_bounds(package_path: str, member_path: str, start: int, end: int) -> tuple[int, int, int] | None:
     """Where the piece of a plain member from byte ``start`` to ``end`` really starts and ends
-    (the first records starting at or after each) and how many lines it holds."""
-    package = _package(package_path)
-    member = next(m for m in package.members if m.path == member_path)
-    with open_member(package, member) as raw:
-        begin = record_start(raw, start)
-        finish = record_start(raw, end) if end < member.size else member.size
-        return begin, finish, count_lines(raw, begin, finish)
+    (the first records starting at or after each) and how many lines it holds. None if the
+    member cannot be read (gone, unreadable): it is then converted whole, whose task says why
+    it fails, for that member alone."""
+    try:
+        package = _package(package_path)
+        member = next((m for m in package.members if m.path == member_path), None)
+        if member is None:
+            return None
+        with open_member(package, member) as raw:
+            begin = record_start(raw, start)
+            finish = record_start(raw, end) if end < member.size else member.size
+            return begin, finish, count_lines(raw, begin, finish)
+    except (EdxSchemaError, OSError):
+        return None
 
 
 def convert_member(task: Task, rules: Rules, *, staging: Path) -> Iterator[pa.RecordBatch]:

@@ -186,7 +186,9 @@ def split_tasks(spark: SparkSession, tasks: list[Task], *, piece_bytes: int) -> 
     first line, for messages and for "the last row of a key wins", is the member's, found by a
     first Spark job that counts each piece's lines (a read of the bytes, no decoding).
     """
-    big = [task for task in tasks if task.size > piece_bytes and _splittable(task)]
+    candidates = [task for task in tasks if task.kind == "table" and task.size > piece_bytes]
+    plain = _plain_members({task.package for task in candidates})
+    big = [task for task in candidates if (task.package, task.member) in plain]
     if not big:
         return tasks
     wanted = [
@@ -202,10 +204,13 @@ def split_tasks(spark: SparkSession, tasks: list[Task], *, piece_bytes: int) -> 
     return [piece for task in tasks for piece in pieces.get(task.number, [task])]
 
 
-def pieces_of(task: Task, bounds: list[tuple[int, int, int]]) -> list[Task]:
+def pieces_of(task: Task, bounds: list[tuple[int, int, int] | None]) -> list[Task]:
     """A member's tasks, one a piece, from its pieces' (first byte, end, lines) in order: each
     piece's first line, and the first line of the piece after it. A piece inside one long
-    record holds none, and is left out; a member of one piece is read whole."""
+    record holds none, and is left out; a member of one piece, or one a piece of which could
+    not be measured (None), is read whole."""
+    if None in bounds:
+        return [task]
     first_line, kept = 1, []
     for begin, finish, lines in bounds:
         if finish > begin or not kept:
@@ -222,16 +227,16 @@ def pieces_of(task: Task, bounds: list[tuple[int, int, int]]) -> list[Task]:
     ]
 
 
-def _splittable(task: Task) -> bool:
-    """Whether a task's member can be read from any byte: a plain table file of a folder."""
-    if task.kind != "table":
-        return False
-    package = open_package(task.package)
-    try:
-        member = next((m for m in package.members if m.path == task.member), None)
-        return package.kind in {"folder", "file"} and member is not None and not member.name.encrypted
-    finally:
+def _plain_members(packages: Iterable[str]) -> set[tuple[str, str]]:
+    """The (package, member) of the members that can be read from any byte: the unencrypted
+    files of folders and single-file packages (a zip's members are read through its inflater)."""
+    plain = set()
+    for path in packages:
+        package = open_package(path)
+        if package.kind in {"folder", "file"}:
+            plain |= {(path, member.path) for member in package.members if not member.name.encrypted}
         package.close()
+    return plain
 
 
 # -- the run ---------------------------------------------------------------------------------------

@@ -63,9 +63,9 @@ def run_tasks(batches: Iterator[pa.RecordBatch], *, rules: Rules, staging: str) 
             yield from convert_member(Task(**task), rules, staging=Path(staging))
 
 
-def measure_piece(piece: tuple[str, str, int, int]) -> tuple[int, int, int]:
+def measure_piece(piece: tuple[str, str, int, int]) -> tuple[int, int, int] | None:
     """A Spark task: where a piece of a member, (package, member, start, end) in bytes, really
-    starts and ends (at records' starts) and how many lines it holds."""
+    starts and ends (at records' starts) and how many lines it holds (None: unreadable)."""
     setup_django()
     from .convert import piece_bounds
 

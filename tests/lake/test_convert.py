@@ -345,3 +345,13 @@ def test_a_member_in_pieces_loads_as_it_loads_whole(tmp_path, bad, rules):
             (row["id"], row["_order"]) for row in rows
         ]
         assert [row["first_name"] for row in piece_rows if row["id"] == 21] == ["A\nB"]
+
+
+def test_a_member_that_cannot_be_measured_is_converted_whole(tmp_path):
+    folder = package(tmp_path, "\n".join([HEADER, USER.format(id=7), USER.format(id=8)]) + "\n")
+    whole = Task(str(folder), MEMBER, 3, "table", "auth_user", "auth_user", label=f"{folder.name}/{MEMBER}")
+    assert piece_bounds(str(folder), MEMBER, 0, 40) == (0, len(HEADER) + 1, 1)  # to the first record
+    (folder / MEMBER).unlink()  # gone since the driver listed it: its whole task says so
+    assert piece_bounds(str(folder), MEMBER, 0, 40) is None
+    assert piece_bounds(str(folder), "no-such-member.sql", 0, 40) is None
+    assert pieces_of(whole, [(0, 40, 2), None]) == [whole]
